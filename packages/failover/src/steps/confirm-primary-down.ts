@@ -1,0 +1,67 @@
+import { ActionError, sleep } from '@ralph-deploy/common';
+import { probeHttp, type ProbeResult } from '@ralph-deploy/probe';
+import type { FailoverStep, Observation, RunContext } from '../types.js';
+
+export interface ConfirmPrimaryDownOptions {
+  healthUrl?: string;
+  /** Consecutive failed probes needed. */
+  threshold: number;
+  intervalMs: number;
+  probeTimeoutMs: number;
+}
+
+export function describeProbe(r: ProbeResult): string {
+  return r.ok ? `answered ${r.status}` : (r.error ?? `status ${r.status}`);
+}
+
+/**
+ * Step 1: the primary must fail `threshold` probes in a row, so a blip never triggers a failover.
+ * Skipped with `force`, or when an earlier run already confirmed the outage and went on to promote.
+ */
+export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
+  let firstProbe: ProbeResult | undefined;
+  let confirmed = false;
+  const probe = (ctx: RunContext) =>
+    probeHttp({ url: o.healthUrl ?? '', timeoutMs: o.probeTimeoutMs, signal: ctx.signal, readBody: false });
+
+  return {
+    id: 'confirm-primary-down',
+    title: 'Confirm the primary is down',
+    plan: `probe ${o.healthUrl ?? '(no URL)'} until ${o.threshold} consecutive failures (every ${o.intervalMs} ms)`,
+
+    async observe(ctx): Promise<Observation> {
+      const started = ctx.record.get('startedAt');
+      if (started) return { done: true, state: `outage confirmed by an earlier run (failover started ${started})` };
+      if (ctx.force)
+        return { done: true, state: 'not checked: force', warnings: ['force: the primary was not confirmed down'] };
+      if (!o.healthUrl) throw new ActionError("Input 'primary-health-url' is required unless 'force' is true");
+      const at = ctx.now();
+      firstProbe = await probe(ctx);
+      if (!firstProbe.ok) ctx.outageObservedAt ??= at;
+      return { done: false, state: `primary ${describeProbe(firstProbe)}` };
+    },
+
+    async act(ctx) {
+      let failures = 0;
+      for (let attempt = 1; attempt <= o.threshold; attempt++) {
+        const at = ctx.now();
+        const r = attempt === 1 && firstProbe ? firstProbe : await probe(ctx);
+        if (r.ok) {
+          throw new ActionError(
+            `the primary at ${o.healthUrl} answered healthy (${r.status}) on probe ${attempt} of ${o.threshold}: not failing over (set 'force' to override)`,
+          );
+        }
+        ctx.outageObservedAt ??= at;
+        failures++;
+        ctx.log.info(`probe ${attempt}/${o.threshold}: ${describeProbe(r)}`);
+        if (attempt < o.threshold) await sleep(o.intervalMs, ctx.signal);
+      }
+      confirmed = true;
+      return { action: `${failures} consecutive probes failed: primary confirmed down` };
+    },
+
+    async verify() {
+      return { done: confirmed, state: confirmed ? 'primary confirmed down' : 'not confirmed' };
+    },
+  };
+}
