@@ -1,0 +1,148 @@
+import { Readable, pipeline } from 'node:stream';
+import { ActionError, errorMessage, redactUrl, type Logger } from '@ralph-deploy/common';
+import { packPaths, planArchive } from './archive.js';
+import { compressor, fileSuffix, type Compression } from './compression.js';
+import { describeDatabase } from './database.js';
+import { Digest } from './digest.js';
+import { startDump } from './dump.js';
+import { newBackupId } from './ids.js';
+import { MANIFEST_VERSION, manifestKey, type Manifest, type ManifestObject } from './manifest.js';
+import { findTool, requireToolMajor } from './pgtools.js';
+import type { BackupStore } from './storage/types.js';
+
+export interface BackupOptions {
+  databaseUrl: string;
+  store: BackupStore;
+  compression: Compression;
+  level: number;
+  /** Application data to archive (absolute, or relative to `baseDir`). */
+  paths?: string[];
+  baseDir?: string;
+  pgBinDir?: string;
+  source?: Manifest['source'];
+  log: Logger;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  manifest: Manifest;
+  /** Where the backup's objects are (its "directory"). */
+  location: string;
+  sizeBytes: number;
+}
+
+/**
+ * pg_dump -> compression -> sha256 -> storage, then the data paths the same way, then the manifest:
+ * a backup without its manifest is never complete. On failure the objects already written are
+ * deleted (best effort) and nothing is left that looks complete.
+ */
+export async function runBackup(o: BackupOptions): Promise<BackupResult> {
+  const now = o.now ?? (() => new Date());
+  const { log, store } = o;
+  log.mask(o.databaseUrl);
+
+  const pgDump = await findTool('pg_dump', o.pgBinDir);
+  const db = await describeDatabase(o.databaseUrl, log);
+  await requireToolMajor(
+    pgDump,
+    'pg_dump',
+    db.serverMajor,
+    `the server ${redactUrl(o.databaseUrl).replace(/^.*@/, '')} (PostgreSQL ${db.serverVersion})`,
+  );
+  const plan = o.paths && o.paths.length > 0 ? await planArchive(o.paths, o.baseDir ?? process.cwd()) : [];
+
+  const started = now();
+  const id = newBackupId(started);
+  const written: string[] = [];
+  const objects: ManifestObject[] = [];
+  log.info(
+    `backup ${id}: database ${db.name} (${db.sizeBytes} bytes on disk, ${db.tables.length} tables) with ${pgDump.version} -> ${store.locationOf(`${id}/`)}`,
+  );
+
+  try {
+    const dumpKey = `${id}/database.dump${fileSuffix(o.compression)}`;
+    const dump = startDump(pgDump.path, o.databaseUrl);
+    try {
+      objects.push(await storeStream(store, dumpKey, 'database', dump.stream, o, db.sizeBytes, written));
+    } finally {
+      dump.kill();
+    }
+
+    if (plan.length > 0) {
+      const dataKey = `${id}/data.tar${fileSuffix(o.compression)}`;
+      const expected = plan.reduce((n, p) => n + p.bytes + (p.files + 1) * 1024, 0);
+      objects.push(
+        await storeStream(store, dataKey, 'paths', packPaths(plan, o.baseDir ?? process.cwd()), o, expected, written),
+      );
+    }
+
+    const completed = now();
+    const manifest: Manifest = {
+      manifestVersion: MANIFEST_VERSION,
+      id,
+      createdAt: started.toISOString(),
+      completedAt: completed.toISOString(),
+      durationMs: completed.getTime() - started.getTime(),
+      database: {
+        name: db.name,
+        server: db.server,
+        serverVersion: db.serverVersion,
+        serverVersionNum: db.serverVersionNum,
+        pgDumpVersion: pgDump.version,
+        pgDumpMajor: pgDump.major,
+        sizeBytes: db.sizeBytes,
+        tables: db.tables,
+      },
+      format: 'custom',
+      compression: { algorithm: o.compression, level: o.compression === 'none' ? 0 : o.level },
+      objects,
+      paths: plan,
+      source: o.source ?? {},
+    };
+    const body = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
+    written.push(manifestKey(id));
+    await store.put(manifestKey(id), Readable.from([body]), {
+      contentType: 'application/json',
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return {
+      manifest,
+      location: store.locationOf(`${id}/`),
+      sizeBytes: objects.reduce((n, x) => n + x.sizeBytes, 0) + body.length,
+    };
+  } catch (e: unknown) {
+    await store
+      .remove(written)
+      .catch((r: unknown) => log.warning(`could not delete the objects of failed backup ${id}: ${errorMessage(r)}`));
+    if (e instanceof ActionError) throw new ActionError(`backup ${id} failed: ${e.message}`, { cause: e });
+    throw new ActionError(`backup ${id} failed: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** source -> raw digest -> compressor -> stored digest -> store.put, all with backpressure. */
+async function storeStream(
+  store: BackupStore,
+  key: string,
+  kind: ManifestObject['kind'],
+  source: Readable,
+  o: BackupOptions,
+  expectedRaw: number,
+  written: string[],
+): Promise<ManifestObject> {
+  const raw = new Digest();
+  const stored = new Digest();
+  // The callback form returns the last stream for store.put to read; an error anywhere destroys
+  // every stream with it, so put() fails too and commits nothing.
+  const body = pipeline(
+    source,
+    raw,
+    compressor(o.compression, o.level),
+    stored,
+    () => undefined,
+  ) as unknown as Readable;
+  written.push(key);
+  await store.put(key, body, { expectedSize: expectedRaw, ...(o.signal ? { signal: o.signal } : {}) });
+  o.log.info(`${key}: ${raw.bytes} bytes -> ${stored.bytes} bytes stored, sha256 ${stored.sha256()}`);
+  return { key, kind, sizeBytes: stored.bytes, sha256: stored.sha256(), rawBytes: raw.bytes, rawSha256: raw.sha256() };
+}

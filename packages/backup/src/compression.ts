@@ -1,0 +1,54 @@
+import { PassThrough, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
+
+export type Compression = 'zstd' | 'gzip' | 'none';
+export const COMPRESSIONS: readonly Compression[] = ['zstd', 'gzip', 'none'];
+
+const LEVELS: Record<Compression, { min: number; max: number; default: number }> = {
+  zstd: { min: 1, max: 19, default: 3 },
+  gzip: { min: 1, max: 9, default: 6 },
+  none: { min: 0, max: 0, default: 0 },
+};
+
+/** Bigger buffers than zlib's 16 KiB default: fewer chunks through the JS hash and storage streams. */
+const CHUNK = 256 * 1024;
+
+export function fileSuffix(c: Compression): string {
+  return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';
+}
+
+export function defaultLevel(c: Compression): number {
+  return LEVELS[c].default;
+}
+
+/** The problem with `level` for `c`, or undefined when it is fine. */
+export function levelProblem(c: Compression, level: number): string | undefined {
+  const r = LEVELS[c];
+  if (c === 'none') return undefined;
+  if (!Number.isInteger(level) || level < r.min || level > r.max)
+    return `${level} is outside ${c}'s range ${r.min}-${r.max}`;
+  return undefined;
+}
+
+/** Compression runs on libuv's thread pool, off the event loop that moves the bytes. */
+export function compressor(c: Compression, level: number): Transform {
+  switch (c) {
+    case 'zstd':
+      return zlib.createZstdCompress({ chunkSize: CHUNK, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+    case 'gzip':
+      return zlib.createGzip({ chunkSize: CHUNK, level });
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+export function decompressor(c: Compression): Transform {
+  switch (c) {
+    case 'zstd':
+      return zlib.createZstdDecompress({ chunkSize: CHUNK });
+    case 'gzip':
+      return zlib.createGunzip({ chunkSize: CHUNK });
+    case 'none':
+      return new PassThrough();
+  }
+}

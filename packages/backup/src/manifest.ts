@@ -1,0 +1,98 @@
+import type { ArchivedPath } from './archive.js';
+import type { Compression } from './compression.js';
+
+export const MANIFEST_NAME = 'manifest.json';
+export const MANIFEST_VERSION = 1;
+
+export interface ManifestObject {
+  /** Key relative to the destination root. */
+  key: string;
+  kind: 'database' | 'paths';
+  /** Bytes as stored (compressed) and their sha256. */
+  sizeBytes: number;
+  sha256: string;
+  /** Bytes before compression and their sha256 (checked again after decompression). */
+  rawBytes: number;
+  rawSha256: string;
+}
+
+export interface TableEstimate {
+  schema: string;
+  name: string;
+  /** From pg_stat_user_tables.n_live_tup or pg_class.reltuples; null when PostgreSQL has no estimate yet. */
+  rows: number | null;
+}
+
+export interface Manifest {
+  manifestVersion: number;
+  id: string;
+  /** When the backup started (the dump's snapshot is taken right after). */
+  createdAt: string;
+  completedAt: string;
+  durationMs: number;
+  database: {
+    name: string;
+    /** host:port, no credentials. */
+    server: string;
+    serverVersion: string;
+    serverVersionNum: number;
+    pgDumpVersion: string;
+    pgDumpMajor: number;
+    sizeBytes: number;
+    tables: TableEstimate[];
+  };
+  /** pg_dump archive format: custom (pg_restore --jobs works from a file). */
+  format: 'custom';
+  compression: { algorithm: Compression; level: number };
+  objects: ManifestObject[];
+  paths: ArchivedPath[];
+  source: {
+    repository?: string;
+    commit?: string;
+    ref?: string;
+    runId?: string;
+    runAttempt?: string;
+    runUrl?: string;
+    workflow?: string;
+    actor?: string;
+  };
+}
+
+/** Parses and checks a manifest; throws a plain Error saying what is wrong. */
+export function parseManifest(text: string, expectedId: string): Manifest {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (e: unknown) {
+    throw new Error(`manifest is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const o = m as Partial<Manifest>;
+  if (typeof o !== 'object' || o === null) throw new Error('manifest is not an object');
+  if (o.manifestVersion !== MANIFEST_VERSION)
+    throw new Error(`unsupported manifestVersion ${String(o.manifestVersion)}`);
+  if (o.id !== expectedId) throw new Error(`manifest id ${String(o.id)} does not match its location ${expectedId}`);
+  if (typeof o.createdAt !== 'string' || Number.isNaN(Date.parse(o.createdAt)))
+    throw new Error('manifest has no valid createdAt');
+  if (!o.database || typeof o.database.pgDumpMajor !== 'number' || !Array.isArray(o.database.tables))
+    throw new Error('manifest has no database section');
+  if (o.format !== 'custom') throw new Error(`unsupported archive format ${String(o.format)}`);
+  if (!o.compression || !['zstd', 'gzip', 'none'].includes(o.compression.algorithm))
+    throw new Error('manifest has no valid compression');
+  if (!Array.isArray(o.objects) || !o.objects.some((x) => x.kind === 'database'))
+    throw new Error('manifest lists no database object');
+  for (const x of o.objects) {
+    if (
+      typeof x.key !== 'string' ||
+      !x.key.startsWith(`${expectedId}/`) ||
+      !/^[0-9a-f]{64}$/.test(x.sha256) ||
+      typeof x.sizeBytes !== 'number'
+    ) {
+      throw new Error(`manifest object ${JSON.stringify(x.key)} is malformed`);
+    }
+  }
+  return { ...o, paths: Array.isArray(o.paths) ? o.paths : [] } as Manifest;
+}
+
+export function manifestKey(id: string): string {
+  return `${id}/${MANIFEST_NAME}`;
+}

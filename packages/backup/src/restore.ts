@@ -1,0 +1,171 @@
+import { mkdtemp, rename, rm, statfs, mkdir, readdir, lstat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ActionError, redactUrl, type Logger } from '@ralph-deploy/common';
+import { extractArchive } from './archive.js';
+import { ensureDatabase, userObjectCount } from './database.js';
+import { fetchToFile, fetchVerified } from './fetch.js';
+import type { Manifest } from './manifest.js';
+import { describeExit, findTool, libpqConnection, requireToolMajor, startTool } from './pgtools.js';
+import type { BackupStore } from './storage/types.js';
+
+export interface RestoreOptions {
+  store: BackupStore;
+  manifest: Manifest;
+  targetUrl: string;
+  jobs: number;
+  /** Drop the archive's objects before recreating them; without it a non-empty target is refused. */
+  clean: boolean;
+  /** Where data paths go (each under its archived name); undefined: checksum them only. */
+  restoreDir?: string;
+  /** Local scratch space for the decompressed archive (pg_restore --jobs needs a seekable file). */
+  workDir?: string;
+  pgBinDir?: string;
+  /** Keep the dump's owners and privileges (the roles must exist in the target). */
+  keepOwnership?: boolean;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export interface RestoreResult {
+  /** Fetch + checksum + decompression of every object. */
+  fetchMs: number;
+  /** pg_restore alone. */
+  pgRestoreMs: number;
+  /** Everything: the recovery time this backup needs. */
+  totalMs: number;
+  targetCreated: boolean;
+  pathsRestored?: { dir: string; files: number; bytes: number };
+}
+
+/**
+ * Verify-then-restore: every object is fetched and its sha256 checked before the target is touched;
+ * then pg_restore --jobs runs from the local file and data paths are moved into place.
+ */
+export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
+  const t0 = Date.now();
+  const { log, manifest } = o;
+  log.mask(o.targetUrl);
+  const pgRestore = await findTool('pg_restore', o.pgBinDir);
+  await requireToolMajor(
+    pgRestore,
+    'pg_restore',
+    manifest.database.pgDumpMajor,
+    `the pg_dump that made backup ${manifest.id}`,
+  );
+
+  const created = (await ensureDatabase(o.targetUrl, log)) === 'created';
+  if (!o.clean && !created) {
+    const used = await userObjectCount(o.targetUrl, log);
+    if (used.relations > 0 || used.schemas > 0) {
+      throw new ActionError(
+        `the target database ${redactUrl(o.targetUrl)} is not empty (${used.relations} relations, ${used.schemas} schemas): restore into an empty database or set clean: true to replace the backed-up objects`,
+      );
+    }
+  }
+
+  const dumpObject = manifest.objects.find((x) => x.kind === 'database');
+  if (!dumpObject) throw new ActionError(`backup ${manifest.id} has no database object`);
+  const work = await mkdtemp(join(o.workDir ?? tmpdir(), `ralph-restore-${manifest.id}-`));
+  let staging: string | undefined;
+  try {
+    await requireFreeSpace(work, dumpObject.rawBytes, 'work-dir');
+    const dumpFile = join(work, 'database.dump');
+    log.info(`fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes) and checking its sha256`);
+    await fetchToFile(o.store, dumpObject, manifest.compression.algorithm, dumpFile, o.signal);
+
+    let pathsResult: RestoreResult['pathsRestored'];
+    const pathsObject = manifest.objects.find((x) => x.kind === 'paths');
+    if (pathsObject && o.restoreDir) {
+      await mkdir(o.restoreDir, { recursive: true });
+      staging = await mkdtemp(join(o.restoreDir, `.ralph-restore-${manifest.id}-`));
+      let extracted = { files: 0, bytes: 0 };
+      await fetchVerified(
+        o.store,
+        pathsObject,
+        manifest.compression.algorithm,
+        async (s) => (extracted = await extractArchive(s, staging as string)),
+        o.signal,
+      );
+      pathsResult = { dir: o.restoreDir, ...extracted };
+    } else if (pathsObject) {
+      log.info(`checking ${pathsObject.key} (data paths are not restored: no restore-dir)`);
+      await fetchVerified(
+        o.store,
+        pathsObject,
+        manifest.compression.algorithm,
+        new Writable({ write: (_c, _e, cb) => cb() }),
+        o.signal,
+      );
+    }
+    const fetchMs = Date.now() - t0;
+
+    const p0 = Date.now();
+    await pgRestoreFile(pgRestore.path, dumpFile, o);
+    const pgRestoreMs = Date.now() - p0;
+
+    if (staging && o.restoreDir) await moveIntoPlace(staging, o.restoreDir, o.clean);
+    return {
+      fetchMs,
+      pgRestoreMs,
+      totalMs: Date.now() - t0,
+      targetCreated: created,
+      ...(pathsResult ? { pathsRestored: pathsResult } : {}),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function pgRestoreFile(pgRestore: string, file: string, o: RestoreOptions): Promise<void> {
+  const { dbname, env } = libpqConnection(o.targetUrl);
+  const args = [`--dbname=${dbname}`, `--jobs=${o.jobs}`, '--exit-on-error', '--no-password'];
+  if (!o.keepOwnership) args.push('--no-owner', '--no-privileges');
+  if (o.clean) args.push('--clean', '--if-exists');
+  args.push(file);
+  o.log.info(`pg_restore --jobs=${o.jobs}${o.clean ? ' --clean' : ''} into ${redactUrl(o.targetUrl)}`);
+  const proc = startTool(pgRestore, args, { env, stdout: 'ignore', secrets: [o.targetUrl] });
+  const onAbort = () => proc.child.kill('SIGTERM');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const exit = await proc.exited;
+    if (exit.code !== 0 || exit.spawnError) throw new ActionError(describeExit('pg_restore', exit));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Moves each top-level entry of `staging` into `dir`; an existing entry is replaced only with clean. */
+async function moveIntoPlace(staging: string, dir: string, clean: boolean): Promise<void> {
+  for (const name of await readdir(staging)) {
+    const to = join(dir, name);
+    const exists = await lstat(to).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      if (!clean) {
+        // Merge: descend so existing siblings survive, refuse to overwrite files.
+        const inner = join(staging, name);
+        if ((await lstat(inner)).isDirectory() && (await lstat(to)).isDirectory()) {
+          await moveIntoPlace(inner, to, clean);
+          continue;
+        }
+        throw new ActionError(`restore-dir: ${to} already exists (set clean: true to replace it)`);
+      }
+      await rm(to, { recursive: true, force: true });
+    }
+    await rename(join(staging, name), to);
+  }
+}
+
+async function requireFreeSpace(dir: string, bytes: number, input: string): Promise<void> {
+  const s = await statfs(dir).catch(() => undefined);
+  if (!s) return;
+  const free = s.bavail * s.bsize;
+  if (free < bytes) {
+    throw new ActionError(`${input}: ${dir} has ${free} bytes free, the decompressed dump needs ${bytes}`);
+  }
+}
