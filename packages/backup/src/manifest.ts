@@ -64,7 +64,7 @@ export function parseManifest(text: string, expectedId: string): Manifest {
   try {
     m = JSON.parse(text);
   } catch (e: unknown) {
-    throw new Error(`manifest is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`manifest is not JSON: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const o = m as Partial<Manifest>;
   if (typeof o !== 'object' || o === null) throw new Error('manifest is not an object');
