@@ -1,0 +1,18 @@
+export * from './desired.js';
+export { provision, type ProvisionOptions, type ProvisionResult } from './provision.js';
+export { reconcile, planItem, isAcknowledged, ApplyFailed } from './engine/engine.js';
+export { dependencyOrder } from './engine/order.js';
+export { waitReady } from './engine/wait.js';
+export { DiffBuilder, compareVersions, versionMatches } from './engine/diff.js';
+export { planRows, planText, planDetails, planCounts, PLAN_HEADERS } from './engine/render.js';
+export * from './engine/types.js';
+export { awsClients, type AwsClients } from './aws/clients.js';
+export { awsResources, defaultPasswordSecret } from './aws/stack.js';
+export { generatePassword, readMasterPassword } from './aws/db-secret.js';
+export { engineVersionDiff } from './aws/rds.js';
+export { nextMinor } from './aws/eks.js';
+export { MANAGED_TAG, ENVIRONMENT_TAG } from './aws/tags.js';
+export { LIFECYCLE_RULE_ID } from './aws/s3.js';
+export { Gcloud, gcpLabels, type ExecFn, type ExecResult } from './gcp/gcloud.js';
+export { customTier, memoryMib } from './gcp/cloudsql.js';
+export { writeKubeconfig, eksKubeconfigEntry, gkeKubeconfigEntry, type KubeconfigEntry } from './kubeconfig.js';
