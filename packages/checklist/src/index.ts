@@ -1,0 +1,10 @@
+export * from './types.js';
+export * from './checklist/model.js';
+export * from './checklist/load.js';
+export * from './evaluate.js';
+export * from './context.js';
+export * from './manual.js';
+export * from './kinds.js';
+export { parseQuantity } from './quantity.js';
+export { loadYamlDocuments } from './yaml-source.js';
+export { DEFAULT_PROMTOOL_VERSION, OFFICIAL_PROMETHEUS_URL, installPromtool } from './checks/monitoring/promtool.js';
