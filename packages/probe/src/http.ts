@@ -25,8 +25,8 @@ export interface ProbeHttpOptions {
   /** Statuses that count as ok. Default: any 2xx. */
   expectStatus?: number[];
   signal?: AbortSignal;
-  /** Extra trusted CA certificate(s), PEM. */
-  ca?: string | Buffer;
+  /** Trusted CA certificate(s), PEM; like https.request, this replaces Node's bundled roots. */
+  ca?: string | Buffer | (string | Buffer)[];
   /** Skip certificate verification (for checks that inspect the certificate themselves). */
   insecure?: boolean;
   /** A shared agent (e.g. keep-alive for load sampling). Default: a fresh connection per request. */

@@ -25,7 +25,6 @@ export function parseJsonPath(path: string): PathSegment[] {
   if (src.startsWith('$')) i = 1;
   else if (src !== '' && !src.startsWith('.') && !src.startsWith('[')) {
     // Allow "a.b" as shorthand for "$.a.b".
-    i = 0;
     const m = /^[A-Za-z0-9_-]+/.exec(src);
     if (!m) throw new JsonPathError(path, 'must start with $');
     segments.push(m[0]);
