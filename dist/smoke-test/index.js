@@ -55313,7 +55313,7 @@ function looseObject(shape, params) {
         type: "object",
         shape,
         catchall: unknown(),
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodUnion = /*@__PURE__*/ $constructor("ZodUnion", (inst, def) => {
@@ -56395,17 +56395,241 @@ const migrateDbInputs = {
 
 ;// CONCATENATED MODULE: ./packages/config/src/sections/preflight-check.ts
 
+
+/** A check: a kind plus that kind's parameters (validated by the checklist package). */
+const checkShape = union([schemas_string(), looseObject({ kind: schemas_string() })]);
+const itemShape = strictObject({
+    id: schemas_string(),
+    title: schemas_string(),
+    'title-en': schemas_string().optional(),
+    group: schemas_string().optional(),
+    'group-en': schemas_string().optional(),
+    severity: schemas_enum(['block', 'warn']).optional(),
+    manual: schemas_boolean().optional(),
+    check: checkShape.optional(),
+    checks: array(checkShape).optional(),
+});
+const checklistShape = strictObject({
+    phases: record(schemas_string(), strictObject({
+        title: schemas_string().optional(),
+        'title-en': schemas_string().optional(),
+        include: array(schemas_string()).optional(),
+        items: array(itemShape).optional(),
+    })),
+});
 /** preflight-check's inputs: the contract shared by action.yml, its README and the spec's `preflight-check` section. */
 const preflightCheckInputs = {
-    phase: input.string({ description: 'Checklist phase to evaluate (pre-deploy, deploy, post-deploy, infrastructure, security, ...).', default: 'pre-deploy' }),
+    phase: input.list({
+        description: "Checklist phase(s) to evaluate, with the phases they include (pre-deploy includes infrastructure and security in the guide's list). Default pre-deploy.",
+        default: ['pre-deploy'],
+    }),
+    checklist: input.structured(union([schemas_string(), checklistShape]), {
+        description: "A checklist file (YAML, path relative to the workspace) or, in the spec, the checklist itself ({ phases: ... }). Default: the guide's checklists shipped with the action.",
+    }),
+    attest: input.list({
+        description: 'Ids of manual items a person has verified (one per line or comma-separated).',
+        default: [],
+    }),
+    'approval-environment': input.string({
+        description: "When set, an approved deployment review of this workflow run for that GitHub Environment attests every manual item (read with 'github-token').",
+    }),
+    'fail-on': input.enum(['block', 'warn', 'never'], {
+        description: 'When the step fails: block (a blocking item failed or is unattested), warn (also on warnings and unchecked items) or never. Default block.',
+        default: 'block',
+    }),
+    manifests: input.list({
+        description: "Kubernetes manifest files or directories (searched for .yaml/.yml). Default k8s/production (the guide's layout; skipped when absent).",
+        default: ['k8s/production'],
+    }),
+    'env-file': input.string({
+        description: 'Env file checked against the schema and for committed secrets. Default .env.production (skipped when absent).',
+        default: '.env.production',
+    }),
+    'prometheus-config': input.string({
+        description: 'Prometheus configuration checked with promtool check config. Default monitoring/prometheus.yaml (skipped when absent).',
+        default: 'monitoring/prometheus.yaml',
+    }),
+    'prometheus-rules': input.list({
+        description: "Prometheus rule files checked with promtool check rules and for the guide's alerts. Default: the config's rule_files.",
+    }),
+    'promtool-version': input.string({
+        description: 'promtool version installed through the tool cache. Default 2.28.1.',
+        default: '2.28.1',
+        pattern: /^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/,
+        patternHint: 'is not a version such as 2.28.1',
+    }),
+    'promtool-sha256': input.string({
+        description: 'sha256 of the promtool release archive; required for versions and platforms without a pinned checksum.',
+        pattern: /^[0-9a-fA-F]{64}$/,
+        patternHint: 'is not a sha256 (64 hex digits)',
+    }),
+    'tool-mirror-url': input.string({
+        description: 'Where release archives are downloaded from: a URL pattern with {version}, {os} and {arch}, or a base URL followed by v{version}/prometheus-{version}.{os}-{arch}.tar.gz. Default https://github.com/prometheus/prometheus/releases/download/v{version}/prometheus-{version}.{os}-{arch}.tar.gz.',
+        default: 'https://github.com/prometheus/prometheus/releases/download/v{version}/prometheus-{version}.{os}-{arch}.tar.gz',
+    }),
+    'database-url': input.secret({ description: 'PostgreSQL URL for the reachability and version check (masked).' }),
+    'redis-url': input.secret({ description: 'Redis URL (redis:// or rediss://) for the reachability check (masked).' }),
+    url: input.url({
+        description: "The service's base URL (e.g. https://ralph.example.com): health, readiness, TLS certificate and DNS checks.",
+        protocols: ['http', 'https'],
+    }),
+    'github-token': input.secret({
+        description: 'Token for check runs, code-scanning alerts, releases and environment approvals (e.g. github.token). Without it those checks are skipped.',
+    }),
+    'aws-secrets': input.list({
+        description: 'AWS Secrets Manager secret ids or ARNs that must exist and be rotated (ambient AWS credentials).',
+    }),
+    'rds-instance': input.string({
+        description: 'RDS instance identifier checked for Multi-AZ and encryption at rest (e.g. ralph-prod-db).',
+    }),
+    'elasticache-replication-group': input.string({
+        description: 'ElastiCache replication group checked for automatic failover (e.g. ralph-prod-cache).',
+    }),
+    'backup-bucket': input.string({
+        description: 'S3 bucket of the backups, checked for versioning and default encryption (e.g. ralph-backups).',
+    }),
 };
 
 ;// CONCATENATED MODULE: ./packages/config/src/sections/provision.ts
 
+
+const cidr = schemas_string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.0.0.0/16');
+const provision_name = (what) => schemas_string().min(1).describe(what);
+const arn = schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+const awsSchema = strictObject({
+    vpc: strictObject({
+        name: provision_name('Name tag of the VPC (with the managed/environment tags it identifies the VPC).'),
+        cidr: cidr.describe('VPC CIDR block (fixed at creation).'),
+        subnets: array(strictObject({ zone: schemas_string().min(1).describe('Availability zone, e.g. us-west-2a.'), cidr }))
+            .min(2)
+            .describe('One public subnet per availability zone; at least two zones.'),
+    })
+        .optional(),
+    cluster: strictObject({
+        name: provision_name('EKS cluster name.'),
+        version: schemas_string().regex(/^\d+\.\d+$/, 'must be like 1.31').describe('Kubernetes version (upgraded one minor at a time; never downgraded).'),
+        'role-arn': arn.describe('IAM role of the EKS control plane (AmazonEKSClusterPolicy).'),
+        'node-group': strictObject({
+            name: schemas_string().min(1).default('workers'),
+            'instance-types': array(schemas_string().min(1)).min(1).default(['m5.xlarge']),
+            'min-size': schemas_number().int().min(0).default(2),
+            'max-size': schemas_number().int().min(1).default(10),
+            'desired-size': schemas_number().int().min(0).default(3).describe('Applied at creation; afterwards the autoscaler owns it.'),
+            'disk-size': schemas_number().int().min(1).default(100).describe('GiB per node.'),
+            'capacity-type': schemas_enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
+            'node-role-arn': arn.describe('IAM role of the nodes (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryReadOnly).'),
+        }),
+    })
+        .refine((c) => c['node-group']['min-size'] <= c['node-group']['max-size'], { message: 'node-group min-size must not exceed max-size' })
+        .refine((c) => c['node-group']['desired-size'] >= c['node-group']['min-size'] && c['node-group']['desired-size'] <= c['node-group']['max-size'], {
+        message: 'node-group desired-size must lie between min-size and max-size',
+    })
+        .optional(),
+    database: strictObject({
+        identifier: provision_name('RDS instance identifier.'),
+        engine: literal('postgres').default('postgres'),
+        'engine-version': schemas_string().regex(/^\d+(\.\d+)?$/, 'must be like 15 or 15.4').default('15'),
+        'instance-class': schemas_string().default('db.t3.large'),
+        'allocated-storage': schemas_number().int().min(20).default(100).describe('GB; can grow, never shrink.'),
+        'storage-type': schemas_string().default('gp3'),
+        'multi-az': schemas_boolean().default(true),
+        'backup-retention-days': schemas_number().int().min(0).max(35).default(30),
+        'storage-encrypted': schemas_boolean().default(true),
+        'deletion-protection': schemas_boolean().default(true),
+        'master-username': schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/).default('ralph'),
+        'password-secret-name': schemas_string().optional().describe('Secrets Manager name for the generated master password (default ralph-deploy/<environment>/<identifier>/master).'),
+        'subnet-group': schemas_string().optional().describe('DB subnet group name (default <identifier>-subnets).'),
+        'read-replica': strictObject({ identifier: schemas_string().min(1), 'instance-class': schemas_string().optional() })
+            .optional()
+            .describe('A read replica kept ready for failover.'),
+    })
+        .optional(),
+    cache: strictObject({
+        id: provision_name('ElastiCache replication group id.'),
+        'node-type': schemas_string().default('cache.r6g.large'),
+        nodes: schemas_number().int().min(2).max(6).default(3).describe('Primary plus replicas.'),
+        'engine-version': schemas_string().optional(),
+        'automatic-failover': schemas_boolean().default(true),
+        'multi-az': schemas_boolean().default(true),
+        'at-rest-encryption': schemas_boolean().default(true),
+        'transit-encryption': schemas_boolean().default(true),
+        'subnet-group': schemas_string().optional().describe('Cache subnet group name (default <id>-subnets).'),
+    })
+        .optional(),
+    'backup-bucket': strictObject({
+        name: schemas_string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+        versioning: schemas_boolean().default(true),
+        encryption: schemas_enum(['AES256', 'aws:kms']).default('AES256'),
+        'kms-key-id': schemas_string().optional(),
+        'block-public-access': schemas_boolean().default(true),
+        lifecycle: strictObject({
+            prefix: schemas_string().default(''),
+            'expire-days': schemas_number().int().min(1).optional(),
+            'noncurrent-expire-days': schemas_number().int().min(1).optional(),
+            'abort-incomplete-upload-days': schemas_number().int().min(1).default(7),
+        })
+            .default({ prefix: '', 'expire-days': 30, 'noncurrent-expire-days': 30, 'abort-incomplete-upload-days': 7 }),
+    })
+        .optional(),
+});
+const gcpSchema = strictObject({
+    project: schemas_string().min(1).describe('GCP project id.'),
+    cluster: strictObject({
+        name: provision_name('GKE cluster name.'),
+        location: schemas_string().min(1).describe('Zone (zonal cluster) or region (regional cluster).'),
+        'machine-type': schemas_string().default('n2-standard-4'),
+        'num-nodes': schemas_number().int().min(1).default(3),
+        'min-nodes': schemas_number().int().min(0).default(2),
+        'max-nodes': schemas_number().int().min(1).default(10),
+        'enable-autorepair': schemas_boolean().default(true),
+        'enable-autoupgrade': schemas_boolean().default(true),
+        'release-channel': schemas_enum(['rapid', 'regular', 'stable', 'extended', 'None']).optional(),
+        'node-pool': schemas_string().default('default-pool'),
+    })
+        .refine((c) => c['min-nodes'] <= c['max-nodes'], { message: 'min-nodes must not exceed max-nodes' })
+        .optional(),
+    database: strictObject({
+        name: provision_name('Cloud SQL instance name.'),
+        'database-version': schemas_string().regex(/^POSTGRES_\d+$/).default('POSTGRES_15'),
+        cpu: schemas_number().int().min(1).default(4),
+        memory: schemas_string().regex(/^\d+(\.\d+)?\s*(GB|GiB|MB|MiB)$/i).default('16GB'),
+        region: schemas_string().min(1),
+        'availability-type': schemas_enum(['REGIONAL', 'ZONAL']).default('REGIONAL'),
+        'backup-start-time': schemas_string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('03:00'),
+        'storage-size-gb': schemas_number().int().min(10).optional(),
+        'deletion-protection': schemas_boolean().default(true),
+    })
+        .optional(),
+    cache: strictObject({
+        name: provision_name('Memorystore instance name.'),
+        'size-gb': schemas_number().int().min(1).default(5),
+        region: schemas_string().min(1),
+        'redis-version': schemas_string().regex(/^redis_\d+_[0-9x]+$/i).default('redis_6_x'),
+        tier: schemas_enum(['STANDARD_HA', 'BASIC']).default('STANDARD_HA'),
+    })
+        .optional(),
+});
+/** The desired infrastructure (`provision.infrastructure` in the spec). */
+const infrastructureSchema = strictObject({
+    tags: record(schemas_string(), schemas_string()).default({}).describe('Tags (labels on GCP) for every resource.'),
+    aws: awsSchema.optional(),
+    gcp: gcpSchema.optional(),
+});
 /** provision's inputs: the contract shared by action.yml, its README and the spec's `provision` section. */
 const provisionInputs = {
-    provider: input.enum(['aws', 'gcp'], { description: 'Cloud provider.', default: 'aws' }),
-    apply: input.boolean({ description: 'Execute the plan (false prints it only).', default: false }),
+    provider: input.enum(['aws', 'gcp'], { description: 'Cloud provider whose part of `infrastructure` is provisioned.', default: 'aws' }),
+    region: input.string({ description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.' }),
+    infrastructure: input.structured(infrastructureSchema, {
+        description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',
+    }),
+    apply: input.boolean({ description: 'Execute the plan. Default false: print the plan only.', default: false }),
+    'acknowledge-replacement': input.list({
+        description: 'Replacement drift to accept without failing, as <kind>/<name>, <name>, <name>.<field> or *. Nothing is ever destroyed: acknowledged replacements are reported as manual steps.',
+        default: [],
+    }),
+    'write-kubeconfig': input.string({
+        description: 'Write a kubeconfig entry (exec auth: aws eks get-token / gke-gcloud-auth-plugin) for the cluster: "true" for $KUBECONFIG (default ~/.kube/config), or a file path.',
+    }),
 };
 
 ;// CONCATENATED MODULE: ./packages/config/src/sections/smoke-test.ts
@@ -56924,7 +57148,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   pb: () => (/* reexport */ runSmokeTest)
 });
 
-// UNUSED EXPORTS: DEFAULT_HSTS_MIN_MAX_AGE, JsonPathError, LatencyHistogram, ThresholdSyntaxError, compare, describeAggregation, describeNetworkError, evaluateGates, evaluateThreshold, hstsMaxAge, inspectCertificate, joinUrl, judgeSamples, measure, parseCondition, parseJsonPath, planHttpCheck, planThresholds, planTlsCheck, probeHttp, runHttpCheck, runTlsCheck, sampleLatency, samplesOf, selectJsonPath, statusMatches, waitUntilReady
+// UNUSED EXPORTS: DEFAULT_HSTS_MIN_MAX_AGE, JsonPathError, LatencyHistogram, ThresholdSyntaxError, compare, describeAggregation, describeNetworkError, evaluateGates, evaluateThreshold, hstsMaxAge, inspectCertificate, joinUrl, judgeSamples, measure, parseCondition, parseJsonPath, parsePromValue, planHttpCheck, planThresholds, planTlsCheck, probeHttp, runHttpCheck, runTlsCheck, sampleLatency, samplesOf, selectJsonPath, statusMatches, waitUntilReady
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
@@ -57759,13 +57983,21 @@ function formatLabels(metric) {
     const rest = entries.filter(([k]) => k !== '__name__').map(([k, v]) => `${k}="${v}"`);
     return `${name}{${rest.join(',')}}`;
 }
+/** Prometheus encodes sample values as strings, including "+Inf", "-Inf" and "NaN". */
+function parsePromValue(raw) {
+    if (raw === '+Inf' || raw === 'Inf')
+        return Infinity;
+    if (raw === '-Inf')
+        return -Infinity;
+    return Number(raw);
+}
 /**
  * Judges a query result: every sample must satisfy the condition. An empty vector means "no such
  * series" as much as "all good", and NaN means the ratio had nothing to divide: both are
  * inconclusive ("no-data"), never a silent pass.
  */
 function judgeSamples(samples, cond) {
-    const values = samples.map((s) => ({ labels: s.labels, value: Number(s.raw) }));
+    const values = samples.map((s) => ({ labels: s.labels, value: parsePromValue(s.raw) }));
     if (values.length === 0)
         return { verdict: 'no-data', values, detail: 'the query returned no data' };
     const nan = values.filter((v) => Number.isNaN(v.value));

@@ -68,6 +68,13 @@ function formatLabels(metric: Record<string, string>): string {
   return `${name}{${rest.join(',')}}`;
 }
 
+/** Prometheus encodes sample values as strings, including "+Inf", "-Inf" and "NaN". */
+export function parsePromValue(raw: string): number {
+  if (raw === '+Inf' || raw === 'Inf') return Infinity;
+  if (raw === '-Inf') return -Infinity;
+  return Number(raw);
+}
+
 /**
  * Judges a query result: every sample must satisfy the condition. An empty vector means "no such
  * series" as much as "all good", and NaN means the ratio had nothing to divide: both are
@@ -77,7 +84,7 @@ export function judgeSamples(
   samples: { labels: string; raw: string }[],
   cond: ParsedCondition,
 ): { verdict: GateVerdict; values: { labels: string; value: number }[]; detail: string } {
-  const values = samples.map((s) => ({ labels: s.labels, value: Number(s.raw) }));
+  const values = samples.map((s) => ({ labels: s.labels, value: parsePromValue(s.raw) }));
   if (values.length === 0) return { verdict: 'no-data', values, detail: 'the query returned no data' };
   const nan = values.filter((v) => Number.isNaN(v.value));
   if (nan.length > 0) return { verdict: 'no-data', values, detail: `NaN for ${nan.map((v) => v.labels).join(', ')}` };
