@@ -2,7 +2,13 @@ import type { Logger } from '@ralph-deploy/common';
 import type { CheckContext, CheckTargets } from './types.js';
 
 /** A CheckContext whose memo shares one promise per key (manifests parsed once, promtool installed once). */
-export function createCheckContext(o: { cwd: string; log: Logger; signal: AbortSignal; targets: CheckTargets; now?: Date }): CheckContext {
+export function createCheckContext(o: {
+  cwd: string;
+  log: Logger;
+  signal: AbortSignal;
+  targets: CheckTargets;
+  now?: Date;
+}): CheckContext {
   const memo = new Map<string, Promise<unknown>>();
   return {
     cwd: o.cwd,

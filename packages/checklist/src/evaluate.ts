@@ -51,8 +51,16 @@ export function validateChecks(list: Checklist): Map<ChecklistItem, unknown[]> {
         item,
         item.checks.map((c, i) => {
           const kind = CHECK_KINDS[c.kind];
-          const path = [...item.path, item.checks.length > 1 ? 'checks' : 'check', ...(item.checks.length > 1 ? [i] : [])];
-          if (!kind) throw new ChecklistError(path, `item ${item.id}: unknown check kind '${c.kind}' (known: ${Object.keys(CHECK_KINDS).join(', ')})`);
+          const path = [
+            ...item.path,
+            item.checks.length > 1 ? 'checks' : 'check',
+            ...(item.checks.length > 1 ? [i] : []),
+          ];
+          if (!kind)
+            throw new ChecklistError(
+              path,
+              `item ${item.id}: unknown check kind '${c.kind}' (known: ${Object.keys(CHECK_KINDS).join(', ')})`,
+            );
           try {
             return kind.parse(c.params);
           } catch (e: unknown) {
@@ -69,7 +77,13 @@ function describe(f: Finding): string {
   return f.file ? `${formatLocation({ ...f, file: f.file })}: ${f.message}` : f.message;
 }
 
-async function evaluateItem(item: ChecklistItem, phase: string, params: unknown[], ctx: CheckContext, attestation: (id: string) => Attestation | undefined): Promise<ItemResult> {
+async function evaluateItem(
+  item: ChecklistItem,
+  phase: string,
+  params: unknown[],
+  ctx: CheckContext,
+  attestation: (id: string) => Attestation | undefined,
+): Promise<ItemResult> {
   const base = {
     id: item.id,
     phase,
@@ -83,7 +97,12 @@ async function evaluateItem(item: ChecklistItem, phase: string, params: unknown[
   if (item.manual) {
     const a = attestation(item.id);
     if (a) return { ...base, status: 'pass', evidence: [`attested by ${a.by} (${a.how})`], findings: [] };
-    return { ...base, status: 'manual', evidence: [`manual item not attested: list "${item.id}" in 'attest' or approve the environment deployment`], findings: [] };
+    return {
+      ...base,
+      status: 'manual',
+      evidence: [`manual item not attested: list "${item.id}" in 'attest' or approve the environment deployment`],
+      findings: [],
+    };
   }
   const findings: Finding[] = [];
   const skipped: string[] = [];
@@ -102,7 +121,10 @@ async function evaluateItem(item: ChecklistItem, phase: string, params: unknown[
   const evidence = [...findings.map(describe), ...skipped.map((s) => `not checked (${s})`)];
   const annotated = findings
     .filter((f) => f.level !== 'pass')
-    .map((f) => ({ ...f, annotation: f.level === 'fail' && item.severity === 'block' ? ('error' as const) : ('warning' as const) }));
+    .map((f) => ({
+      ...f,
+      annotation: f.level === 'fail' && item.severity === 'block' ? ('error' as const) : ('warning' as const),
+    }));
   let status: ItemStatus;
   if (skipped.length === item.checks.length && findings.length === 0) status = 'skip';
   else if (findings.some((f) => f.level === 'fail')) status = item.severity === 'block' ? 'fail' : 'warn';
@@ -135,7 +157,11 @@ export async function evaluatePhases(
   for (const phase of phases) {
     const items: ItemResult[] = [];
     for (const item of phase.items) {
-      items.push(await ctx.log.group(`${phase.name}: ${item.id}`, () => evaluateItem(item, phase.name, parsed.get(item) ?? [], ctx, attestation)));
+      items.push(
+        await ctx.log.group(`${phase.name}: ${item.id}`, () =>
+          evaluateItem(item, phase.name, parsed.get(item) ?? [], ctx, attestation),
+        ),
+      );
     }
     const c = counts(items);
     results.push({

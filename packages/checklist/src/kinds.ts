@@ -7,5 +7,8 @@ import type { CheckKind } from './types.js';
 
 /** Every check kind an item may use, by name. */
 export const CHECK_KINDS: Record<string, CheckKind<unknown>> = Object.fromEntries(
-  [manifestsCheck, configurationCheck, monitoringCheck, liveCheck, githubCheck].map((k) => [k.kind, k as CheckKind<unknown>]),
+  [manifestsCheck, configurationCheck, monitoringCheck, liveCheck, githubCheck].map((k) => [
+    k.kind,
+    k as CheckKind<unknown>,
+  ]),
 );

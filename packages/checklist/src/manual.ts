@@ -18,12 +18,23 @@ interface Approval {
  * Whether a required reviewer approved this workflow run's deployment to `environment`: the
  * GitHub Environment protection rule is the team's sign-off on the manual checklist items.
  */
-export async function environmentApproval(g: GitHubTarget | undefined, environment: string, log: Logger, signal?: AbortSignal): Promise<Attestation | undefined> {
+export async function environmentApproval(
+  g: GitHubTarget | undefined,
+  environment: string,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<Attestation | undefined> {
   if (!g?.token || !g.repository || !g.runId) return undefined;
   try {
-    const approvals = await new GitHubClient(g.apiUrl, g.token, signal).list<Approval>(`/repos/${g.repository}/actions/runs/${g.runId}/approvals`);
-    const a = approvals.find((x) => x.state === 'approved' && (x.environments ?? []).some((e) => e.name === environment));
-    return a ? { by: a.user?.login ?? 'a reviewer', how: `approved deployment to environment ${environment}` } : undefined;
+    const approvals = await new GitHubClient(g.apiUrl, g.token, signal).list<Approval>(
+      `/repos/${g.repository}/actions/runs/${g.runId}/approvals`,
+    );
+    const a = approvals.find(
+      (x) => x.state === 'approved' && (x.environments ?? []).some((e) => e.name === environment),
+    );
+    return a
+      ? { by: a.user?.login ?? 'a reviewer', how: `approved deployment to environment ${environment}` }
+      : undefined;
   } catch (e: unknown) {
     log.warning(`cannot read the run's environment approvals: ${errorMessage(e)}`);
     return undefined;

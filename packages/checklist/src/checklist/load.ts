@@ -13,7 +13,7 @@ function fromText(text: string, file: string): Checklist {
   const doc = docs[0];
   if (!doc) throw new SourceError({ file, line: 1 }, 'the checklist file is empty');
   try {
-    return parseChecklist(doc.value, file);
+    return { ...parseChecklist(doc.value, file), locate: (path) => ({ file, ...doc.position(path) }) };
   } catch (e: unknown) {
     if (e instanceof ChecklistError) throw new SourceError({ file, ...doc.position(e.path) }, e.message);
     throw e;

@@ -35,6 +35,8 @@ export interface Checklist {
   phases: ChecklistPhase[];
   /** Where it came from, for messages: a file path or "spec". */
   source: string;
+  /** file:line of a path inside the checklist source, when known. */
+  locate?: (path: (string | number)[]) => { file: string; line?: number; column?: number } | undefined;
 }
 
 /** A problem at a path inside the checklist source; the loader turns the path into file:line. */
@@ -56,7 +58,8 @@ function str(v: unknown, path: (string | number)[], required = false): string | 
     if (required) throw new ChecklistError(path, `'${path[path.length - 1]}' is required`);
     return undefined;
   }
-  if (typeof v !== 'string' || v.trim() === '') throw new ChecklistError(path, `'${path[path.length - 1]}' must be a non-empty string`);
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new ChecklistError(path, `'${path[path.length - 1]}' must be a non-empty string`);
   return v;
 }
 
@@ -71,19 +74,37 @@ function parseCheck(v: unknown, path: (string | number)[]): CheckSpec {
 function parseItem(v: unknown, path: (string | number)[]): ChecklistItem {
   if (!isObj(v)) throw new ChecklistError(path, 'an item must be a mapping');
   const known = ['id', 'title', 'title-en', 'group', 'group-en', 'severity', 'manual', 'check', 'checks'];
-  for (const k of Object.keys(v)) if (!known.includes(k)) throw new ChecklistError([...path, k], `unknown item field '${k}' (known: ${known.join(', ')})`);
+  for (const k of Object.keys(v))
+    if (!known.includes(k))
+      throw new ChecklistError([...path, k], `unknown item field '${k}' (known: ${known.join(', ')})`);
   const id = str(v.id, [...path, 'id'], true) as string;
-  if (!ID.test(id)) throw new ChecklistError([...path, 'id'], `item id '${id}' must be lower-case letters, digits, '.', '_' or '-'`);
+  if (!ID.test(id))
+    throw new ChecklistError([...path, 'id'], `item id '${id}' must be lower-case letters, digits, '.', '_' or '-'`);
   const severity = v.severity ?? 'block';
-  if (severity !== 'block' && severity !== 'warn') throw new ChecklistError([...path, 'severity'], `severity must be block or warn`);
-  if (v.manual !== undefined && typeof v.manual !== 'boolean') throw new ChecklistError([...path, 'manual'], 'manual must be true or false');
+  if (severity !== 'block' && severity !== 'warn')
+    throw new ChecklistError([...path, 'severity'], `severity must be block or warn`);
+  if (v.manual !== undefined && typeof v.manual !== 'boolean')
+    throw new ChecklistError([...path, 'manual'], 'manual must be true or false');
   const manual = v.manual === true;
   const raw = v.checks ?? v.check;
   const rawPath = [...path, v.checks !== undefined ? 'checks' : 'check'];
-  const checks = raw === undefined ? [] : Array.isArray(raw) ? raw.map((c, i) => parseCheck(c, [...rawPath, i])) : [parseCheck(raw, rawPath)];
+  const checks =
+    raw === undefined
+      ? []
+      : Array.isArray(raw)
+        ? raw.map((c, i) => parseCheck(c, [...rawPath, i]))
+        : [parseCheck(raw, rawPath)];
   if (manual && checks.length > 0) throw new ChecklistError(path, `item ${id} is manual and has checks: choose one`);
-  if (!manual && checks.length === 0) throw new ChecklistError(path, `item ${id} has no check (set check: {kind: ...} or manual: true)`);
-  const item: ChecklistItem = { id, title: str(v.title, [...path, 'title'], true) as string, severity, manual, checks, path };
+  if (!manual && checks.length === 0)
+    throw new ChecklistError(path, `item ${id} has no check (set check: {kind: ...} or manual: true)`);
+  const item: ChecklistItem = {
+    id,
+    title: str(v.title, [...path, 'title'], true) as string,
+    severity,
+    manual,
+    checks,
+    path,
+  };
   const titleEn = str(v['title-en'], [...path, 'title-en']);
   const group = str(v.group, [...path, 'group']);
   const groupEn = str(v['group-en'], [...path, 'group-en']);
@@ -95,14 +116,17 @@ function parseItem(v: unknown, path: (string | number)[]): ChecklistItem {
 
 /** Validates a checklist document ({ phases: { name: { title, include, items } } }). */
 export function parseChecklist(v: unknown, source: string, base: (string | number)[] = []): Checklist {
-  if (!isObj(v) || !isObj(v.phases)) throw new ChecklistError(base, "a checklist needs 'phases': a mapping of phase name to { title, items }");
+  if (!isObj(v) || !isObj(v.phases))
+    throw new ChecklistError(base, "a checklist needs 'phases': a mapping of phase name to { title, items }");
   const phases: ChecklistPhase[] = [];
   const ids = new Map<string, string>();
   for (const [name, pv] of Object.entries(v.phases)) {
     const path = [...base, 'phases', name];
-    if (!ID.test(name)) throw new ChecklistError(path, `phase name '${name}' must be lower-case letters, digits, '.', '_' or '-'`);
+    if (!ID.test(name))
+      throw new ChecklistError(path, `phase name '${name}' must be lower-case letters, digits, '.', '_' or '-'`);
     if (!isObj(pv)) throw new ChecklistError(path, `phase ${name} must be a mapping`);
-    const include = pv.include === undefined ? [] : Array.isArray(pv.include) ? pv.include.map(String) : [String(pv.include)];
+    const include =
+      pv.include === undefined ? [] : Array.isArray(pv.include) ? pv.include.map(String) : [String(pv.include)];
     const itemsRaw = pv.items ?? [];
     if (!Array.isArray(itemsRaw)) throw new ChecklistError([...path, 'items'], `phase ${name}: items must be a list`);
     const items = itemsRaw.map((it, i) => parseItem(it, [...path, 'items', i]));
@@ -118,7 +142,11 @@ export function parseChecklist(v: unknown, source: string, base: (string | numbe
   }
   for (const p of phases) {
     for (const inc of p.include) {
-      if (!phases.some((q) => q.name === inc)) throw new ChecklistError([...base, 'phases', p.name, 'include'], `phase ${p.name} includes unknown phase ${inc}`);
+      if (!phases.some((q) => q.name === inc))
+        throw new ChecklistError(
+          [...base, 'phases', p.name, 'include'],
+          `phase ${p.name} includes unknown phase ${inc}`,
+        );
     }
   }
   return { phases, source };

@@ -57,7 +57,8 @@ export function parseEnvFile(text: string): { entries: EnvEntry[]; problems: Env
       raw = (comment >= 0 ? body.slice(0, comment) : body).trimEnd();
       value = raw;
     }
-    if (entries.some((e) => e.key === key)) problems.push({ line, message: `${key} is set twice (the later value wins)` });
+    if (entries.some((e) => e.key === key))
+      problems.push({ line, message: `${key} is set twice (the later value wins)` });
     entries.push({ key, value, line, column, raw, quoted });
   });
   return { entries, problems };

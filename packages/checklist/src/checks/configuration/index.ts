@@ -16,8 +16,11 @@ export interface ConfigurationParams {
 }
 
 export function parseConfigurationParams(p: Record<string, unknown>): ConfigurationParams {
-  const rules = p.rules === undefined ? ['schema', 'secrets'] : Array.isArray(p.rules) ? p.rules.map(String) : [String(p.rules)];
-  for (const r of rules) if (r !== 'schema' && r !== 'secrets') throw new Error(`unknown configuration rule '${r}' (known: schema, secrets)`);
+  const rules =
+    p.rules === undefined ? ['schema', 'secrets'] : Array.isArray(p.rules) ? p.rules.map(String) : [String(p.rules)];
+  for (const r of rules)
+    if (r !== 'schema' && r !== 'secrets')
+      throw new Error(`unknown configuration rule '${r}' (known: schema, secrets)`);
   const unknown = p['unknown-keys'] ?? 'ignore';
   if (unknown !== 'ignore' && unknown !== 'warn') throw new Error(`'unknown-keys' must be ignore or warn`);
   return {
@@ -29,7 +32,12 @@ export function parseConfigurationParams(p: Record<string, unknown>): Configurat
 }
 
 /** Pure evaluation of a parsed env file (what the unit tests exercise). */
-export function evaluateEnv(text: string, file: string, p: ConfigurationParams, mask: (s: string) => void = () => undefined): Finding[] {
+export function evaluateEnv(
+  text: string,
+  file: string,
+  p: ConfigurationParams,
+  mask: (s: string) => void = () => undefined,
+): Finding[] {
   const { entries, problems } = parseEnvFile(text);
   // Mask every value that could be a credential before any message is built.
   for (const e of entries) if (isSecretKeyName(e.key) || /:\/\/[^/@\s]*:[^@\s]+@/.test(e.value)) mask(e.value);
@@ -42,7 +50,12 @@ export function evaluateEnv(text: string, file: string, p: ConfigurationParams, 
       const e = byKey.get(key);
       if (!e) {
         if (spec.required && !(spec.or && byKey.has(spec.or))) {
-          out.push({ level: 'fail', message: `required key ${key}${spec.or ? ` (or ${spec.or})` : ''} is missing`, file, line: 1 });
+          out.push({
+            level: 'fail',
+            message: `required key ${key}${spec.or ? ` (or ${spec.or})` : ''} is missing`,
+            file,
+            line: 1,
+          });
         }
         continue;
       }
@@ -51,7 +64,9 @@ export function evaluateEnv(text: string, file: string, p: ConfigurationParams, 
       else good++;
     }
     if (p.unknownKeys === 'warn') {
-      for (const e of entries) if (!(e.key in p.schema)) out.push({ level: 'warn', message: `${e.key} is not in the schema (a typo?)`, ...at(e) });
+      for (const e of entries)
+        if (!(e.key in p.schema))
+          out.push({ level: 'warn', message: `${e.key} is not in the schema (a typo?)`, ...at(e) });
     }
     out.push({ level: 'pass', message: `${good} of ${entries.length} keys valid against the schema` });
   }
@@ -75,7 +90,8 @@ export const configurationCheck: CheckKind<ConfigurationParams> = {
     const abs = resolve(ctx.cwd, path);
     const file = relative(ctx.cwd, abs) || path;
     if (!existsSync(abs)) {
-      if (p.path === undefined && !ctx.targets.envFileExplicit) return { skipped: `no env file at ${path} (input 'env-file')`, findings: [] };
+      if (p.path === undefined && !ctx.targets.envFileExplicit)
+        return { skipped: `no env file at ${path} (input 'env-file')`, findings: [] };
       return { findings: [{ level: 'fail', message: `env file ${path} does not exist`, file }] };
     }
     const text = await readFile(abs, 'utf8');

@@ -1,6 +1,17 @@
 /** What one env key must look like. */
 export interface EnvKeySpec {
-  type: 'string' | 'int' | 'number' | 'boolean' | 'url' | 'enum' | 'rate-limit' | 'origins' | 'hosts' | 'port' | 'secret-ref';
+  type:
+    | 'string'
+    | 'int'
+    | 'number'
+    | 'boolean'
+    | 'url'
+    | 'enum'
+    | 'rate-limit'
+    | 'origins'
+    | 'hosts'
+    | 'port'
+    | 'secret-ref';
   required?: boolean;
   /** Another key that satisfies `required` instead (SECRET_KEY or SECRET_KEY_SECRET). */
   or?: string;
@@ -30,7 +41,12 @@ export const GUIDE_ENV_SCHEMA: EnvSchema = {
   REDIS_TTL: { type: 'int', min: 1, max: 604_800 },
   ENABLE_METRICS: { type: 'boolean' },
   METRICS_PORT: { type: 'port' },
-  LOG_LEVEL: { type: 'enum', values: ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL'], caseInsensitive: true, required: true },
+  LOG_LEVEL: {
+    type: 'enum',
+    values: ['DEBUG', 'INFO', 'WARNING', 'WARN', 'ERROR', 'CRITICAL'],
+    caseInsensitive: true,
+    required: true,
+  },
   SENTRY_DSN: { type: 'url', schemes: ['https'] },
   SECRET_KEY: { type: 'secret-ref', required: true, or: 'SECRET_KEY_SECRET' },
   SECRET_KEY_SECRET: { type: 'secret-ref' },
@@ -43,17 +59,32 @@ export const GUIDE_ENV_SCHEMA: EnvSchema = {
   GEMINI_API_KEY_SECRET: { type: 'secret-ref' },
 };
 
-const TYPES = ['string', 'int', 'number', 'boolean', 'url', 'enum', 'rate-limit', 'origins', 'hosts', 'port', 'secret-ref'];
+const TYPES = [
+  'string',
+  'int',
+  'number',
+  'boolean',
+  'url',
+  'enum',
+  'rate-limit',
+  'origins',
+  'hosts',
+  'port',
+  'secret-ref',
+];
 
 /** Validates a schema given in a checklist (`schema:` of a configuration check). */
 export function parseEnvSchema(v: unknown): EnvSchema {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error("'schema' must be a mapping of KEY: { type, required, min, max, ... }");
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error("'schema' must be a mapping of KEY: { type, required, min, max, ... }");
   const out: EnvSchema = {};
   for (const [key, spec] of Object.entries(v as Record<string, unknown>)) {
     if (typeof spec !== 'object' || spec === null) throw new Error(`'schema.${key}' must be a mapping`);
     const s = spec as Record<string, unknown>;
-    if (typeof s.type !== 'string' || !TYPES.includes(s.type)) throw new Error(`'schema.${key}.type' must be one of ${TYPES.join(', ')}`);
-    for (const n of ['min', 'max'] as const) if (s[n] !== undefined && typeof s[n] !== 'number') throw new Error(`'schema.${key}.${n}' must be a number`);
+    if (typeof s.type !== 'string' || !TYPES.includes(s.type))
+      throw new Error(`'schema.${key}.type' must be one of ${TYPES.join(', ')}`);
+    for (const n of ['min', 'max'] as const)
+      if (s[n] !== undefined && typeof s[n] !== 'number') throw new Error(`'schema.${key}.${n}' must be a number`);
     out[key] = {
       type: s.type as EnvKeySpec['type'],
       ...(s.required !== undefined ? { required: s.required === true } : {}),

@@ -1,7 +1,8 @@
 import type { EnvEntry } from './env-file.js';
 
 /** Key names whose values are credentials. */
-const SECRET_KEY_NAME = /(^|_)(SECRET|SECRETS|PASSWORD|PASSWD|PWD|TOKEN|API_?KEY|PRIVATE_?KEY|ENCRYPTION_?KEY|SIGNING_?KEY|CREDENTIALS?|AUTH)(_|$)/i;
+const SECRET_KEY_NAME =
+  /(^|_)(SECRET|SECRETS|PASSWORD|PASSWD|PWD|TOKEN|API_?KEY|PRIVATE_?KEY|ENCRYPTION_?KEY|SIGNING_?KEY|CREDENTIALS?|AUTH)(_|$)/i;
 
 /** Values that point at a secret store instead of holding the secret. */
 const REFERENCE = [
@@ -60,13 +61,20 @@ export function findCommittedSecrets(entries: EnvEntry[]): SecretProblem[] {
   for (const e of entries) {
     const where = { key: e.key, line: e.line, column: e.column };
     if (/\$\(|`/.test(e.raw) && !(e.quoted && e.raw.startsWith("'"))) {
-      out.push({ ...where, message: `${e.key} uses shell command substitution, which an env file never evaluates: the value is that literal text on every deployment; store a generated value in the secret manager and reference it` });
+      out.push({
+        ...where,
+        message: `${e.key} uses shell command substitution, which an env file never evaluates: the value is that literal text on every deployment; store a generated value in the secret manager and reference it`,
+      });
       continue;
     }
     if (e.value === '' || isReference(e.value)) continue;
     const pw = urlPassword(e.value);
     if (pw !== undefined) {
-      out.push({ ...where, message: `${e.key} embeds a password in its URL; keep the password in the secret manager and inject it at run time`, secret: pw });
+      out.push({
+        ...where,
+        message: `${e.key} embeds a password in its URL; keep the password in the secret manager and inject it at run time`,
+        secret: pw,
+      });
       continue;
     }
     const token = TOKEN_PATTERNS.find(([re]) => re.test(e.value));
@@ -75,7 +83,11 @@ export function findCommittedSecrets(entries: EnvEntry[]): SecretProblem[] {
       continue;
     }
     if (isSecretKeyName(e.key)) {
-      out.push({ ...where, message: `${e.key} holds a literal secret value; reference it from the secret manager instead`, secret: e.value });
+      out.push({
+        ...where,
+        message: `${e.key} holds a literal secret value; reference it from the secret manager instead`,
+        secret: e.value,
+      });
     }
   }
   return out;

@@ -18,8 +18,10 @@ function checkNumber(n: number, spec: EnvKeySpec, shown: string): ValueProblem {
 function checkArn(value: string): ValueProblem {
   const m = /^arn:(aws[a-z-]*):([a-z0-9-]+):([^:]*):([^:]*):(.+)$/.exec(value);
   if (!m) return undefined;
-  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(m[3] as string)) return { level: 'warn', message: `ARN region "${m[3]}" is not an AWS region (a placeholder?)` };
-  if (!/^\d{12}$/.test(m[4] as string)) return { level: 'warn', message: `ARN account "${m[4]}" is not a 12-digit account id (a placeholder?)` };
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(m[3] as string))
+    return { level: 'warn', message: `ARN region "${m[3]}" is not an AWS region (a placeholder?)` };
+  if (!/^\d{12}$/.test(m[4] as string))
+    return { level: 'warn', message: `ARN account "${m[4]}" is not a 12-digit account id (a placeholder?)` };
   return undefined;
 }
 
@@ -54,24 +56,32 @@ export function checkValue(key: string, value: string, spec: EnvKeySpec): ValueP
         return fail(`${key} is not a valid URL`);
       }
       const scheme = u.protocol.replace(/:$/, '');
-      if (spec.schemes && !spec.schemes.includes(scheme)) return fail(`${key} uses ${scheme}:, expected ${spec.schemes.join(' or ')}`);
+      if (spec.schemes && !spec.schemes.includes(scheme))
+        return fail(`${key} uses ${scheme}:, expected ${spec.schemes.join(' or ')}`);
       if (u.hostname === '') return fail(`${key} has no host`);
       return undefined;
     }
     case 'rate-limit': {
       const parts = v.split(/[;,]/).filter((s) => s.trim() !== '');
-      if (parts.length === 0 || !parts.every((p) => RATE_PART.test(p))) return fail(`${key}="${v}" is not a rate limit such as 100/minute`);
+      if (parts.length === 0 || !parts.every((p) => RATE_PART.test(p)))
+        return fail(`${key}="${v}" is not a rate limit such as 100/minute`);
       return undefined;
     }
     case 'hosts': {
-      const hosts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const hosts = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (hosts.length === 0) return fail(`${key} lists no host`);
       if (hosts.includes('*')) return fail(`${key} allows any host (*)`);
       const bad = hosts.find((h) => !HOST.test(h.replace(/^\*\.|^\./, '')));
       return bad ? fail(`${key}: "${bad}" is not a host name`) : undefined;
     }
     case 'origins': {
-      const origins = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const origins = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (origins.includes('*')) return fail(`${key} allows every origin (*)`);
       for (const o of origins) {
         let u: URL;
@@ -81,7 +91,8 @@ export function checkValue(key: string, value: string, spec: EnvKeySpec): ValueP
           return fail(`${key}: "${o}" is not an origin such as https://app.example.com`);
         }
         if (u.protocol !== 'https:') return fail(`${key}: "${o}" is not https`);
-        if (u.pathname !== '/' || o.endsWith('/') || u.search !== '' || u.username !== '') return fail(`${key}: "${o}" is not a bare origin (scheme://host[:port])`);
+        if (u.pathname !== '/' || o.endsWith('/') || u.search !== '' || u.username !== '')
+          return fail(`${key}: "${o}" is not a bare origin (scheme://host[:port])`);
       }
       return undefined;
     }

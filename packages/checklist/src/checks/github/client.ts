@@ -27,7 +27,12 @@ export class GitHubClient {
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { authorization: `Bearer ${this.token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'ralph-deploy' },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'application/vnd.github+json',
+          'x-github-api-version': '2022-11-28',
+          'user-agent': 'ralph-deploy',
+        },
         signal: AbortSignal.any([AbortSignal.timeout(30_000), ...(this.signal ? [this.signal] : [])]),
       });
     } catch (e: unknown) {
@@ -41,7 +46,10 @@ export class GitHubClient {
       } catch {
         /* not JSON */
       }
-      throw new GitHubHttpError(res.status, `GitHub API ${path.split('?')[0]} answered ${res.status}${msg ? `: ${msg}` : ''}`);
+      throw new GitHubHttpError(
+        res.status,
+        `GitHub API ${path.split('?')[0]} answered ${res.status}${msg ? `: ${msg}` : ''}`,
+      );
     }
     const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
     return { data: (await res.json()) as T, ...(next ? { next } : {}) };

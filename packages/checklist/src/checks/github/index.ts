@@ -16,9 +16,20 @@ export function parseGitHubParams(p: Record<string, unknown>): GitHubParams {
   const check = String(p.check ?? '');
   if (!(CHECKS as readonly string[]).includes(check)) throw new Error(`'check' must be one of ${CHECKS.join(', ')}`);
   const minSeverity = String(p['min-severity'] ?? 'high');
-  if (!['low', 'medium', 'high', 'critical', 'note', 'warning', 'error'].includes(minSeverity)) throw new Error(`'min-severity' must be low, medium, high or critical`);
-  const paths = p.paths === undefined ? ['docs/runbook.md', 'docs/runbooks', 'RUNBOOK.md', 'runbook.md'] : Array.isArray(p.paths) ? p.paths.map(String) : [String(p.paths)];
-  return { check: check as GitHubParams['check'], ignore: Array.isArray(p.ignore) ? p.ignore.map(String) : [], minSeverity, paths };
+  if (!['low', 'medium', 'high', 'critical', 'note', 'warning', 'error'].includes(minSeverity))
+    throw new Error(`'min-severity' must be low, medium, high or critical`);
+  const paths =
+    p.paths === undefined
+      ? ['docs/runbook.md', 'docs/runbooks', 'RUNBOOK.md', 'runbook.md']
+      : Array.isArray(p.paths)
+        ? p.paths.map(String)
+        : [String(p.paths)];
+  return {
+    check: check as GitHubParams['check'],
+    ignore: Array.isArray(p.ignore) ? p.ignore.map(String) : [],
+    minSeverity,
+    paths,
+  };
 }
 
 export const githubCheck: CheckKind<GitHubParams> = {
@@ -29,7 +40,8 @@ export const githubCheck: CheckKind<GitHubParams> = {
     const gh = g?.token ? new GitHubClient(g.apiUrl, g.token, ctx.signal) : undefined;
     try {
       if (p.check === 'runbook') return { findings: await checkRunbook(gh, g?.repository, g?.sha, ctx.cwd, p.paths) };
-      if (!gh || !g?.repository) return { skipped: "input 'github-token' (and GITHUB_REPOSITORY) not configured", findings: [] };
+      if (!gh || !g?.repository)
+        return { skipped: "input 'github-token' (and GITHUB_REPOSITORY) not configured", findings: [] };
       switch (p.check) {
         case 'check-runs':
           if (!g.sha) return { skipped: 'no commit (GITHUB_SHA)', findings: [] };

@@ -1,4 +1,8 @@
-import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  DescribeCacheClustersCommand,
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+} from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketEncryptionCommand, GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -23,7 +27,12 @@ function awsError(what: string, e: unknown): Finding {
 }
 
 /** Each secret exists, is not scheduled for deletion, has rotation enabled, and changed within `maxAgeDays`. */
-export async function checkSecrets(ids: string[], maxAgeDays: number, requireRotation: boolean, now: Date): Promise<Finding[]> {
+export async function checkSecrets(
+  ids: string[],
+  maxAgeDays: number,
+  requireRotation: boolean,
+  now: Date,
+): Promise<Finding[]> {
   const client = new SecretsManagerClient(awsClientConfig());
   const out: Finding[] = [];
   for (const id of ids) {
@@ -51,13 +60,20 @@ export async function checkSecrets(ids: string[], maxAgeDays: number, requireRot
 /** The RDS instance is Multi-AZ and encrypted at rest. */
 export async function checkRds(instance: string): Promise<Finding[]> {
   try {
-    const r = await new RDSClient(awsClientConfig()).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }));
+    const r = await new RDSClient(awsClientConfig()).send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }),
+    );
     const db = r.DBInstances?.[0];
     if (!db) return [{ level: 'fail', message: `RDS instance ${instance} not found` }];
     const out: Finding[] = [];
     if (!db.MultiAZ) out.push({ level: 'fail', message: `RDS instance ${instance} is not Multi-AZ` });
-    if (!db.StorageEncrypted) out.push({ level: 'fail', message: `RDS instance ${instance} storage is not encrypted at rest` });
-    if (out.length === 0) out.push({ level: 'pass', message: `RDS instance ${instance} (${db.Engine} ${db.EngineVersion}) is Multi-AZ and encrypted` });
+    if (!db.StorageEncrypted)
+      out.push({ level: 'fail', message: `RDS instance ${instance} storage is not encrypted at rest` });
+    if (out.length === 0)
+      out.push({
+        level: 'pass',
+        message: `RDS instance ${instance} (${db.Engine} ${db.EngineVersion}) is Multi-AZ and encrypted`,
+      });
     return out;
   } catch (e: unknown) {
     return [awsError(`RDS instance ${instance}`, e)];
@@ -74,13 +90,30 @@ export async function checkElastiCache(id: string): Promise<Finding[]> {
     const r = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
     const g = r.ReplicationGroups?.[0];
     if (!g) return [{ level: 'fail', message: `ElastiCache replication group ${id} not found` }];
-    if (g.AutomaticFailover !== 'enabled') return [{ level: 'fail', message: `ElastiCache replication group ${id}: automatic failover is ${g.AutomaticFailover ?? 'disabled'}` }];
-    return [{ level: 'pass', message: `ElastiCache replication group ${id} has automatic failover enabled${g.MultiAZ === 'enabled' ? ' and Multi-AZ' : ''}` }];
+    if (g.AutomaticFailover !== 'enabled')
+      return [
+        {
+          level: 'fail',
+          message: `ElastiCache replication group ${id}: automatic failover is ${g.AutomaticFailover ?? 'disabled'}`,
+        },
+      ];
+    return [
+      {
+        level: 'pass',
+        message: `ElastiCache replication group ${id} has automatic failover enabled${g.MultiAZ === 'enabled' ? ' and Multi-AZ' : ''}`,
+      },
+    ];
   } catch (e: unknown) {
     if ((e as { name?: string })?.name === 'ReplicationGroupNotFoundFault') {
       try {
         const c = await client.send(new DescribeCacheClustersCommand({ CacheClusterId: id }));
-        if (c.CacheClusters?.[0]) return [{ level: 'fail', message: `${id} is a standalone cache cluster, not a replication group: it cannot fail over automatically` }];
+        if (c.CacheClusters?.[0])
+          return [
+            {
+              level: 'fail',
+              message: `${id} is a standalone cache cluster, not a replication group: it cannot fail over automatically`,
+            },
+          ];
       } catch {
         /* fall through to the original error */
       }
@@ -102,11 +135,15 @@ export async function checkS3Bucket(bucket: string): Promise<Finding[]> {
   }
   try {
     const enc = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-    const algos = (enc.ServerSideEncryptionConfiguration?.Rules ?? []).map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).filter(Boolean);
-    if (algos.length > 0) out.push({ level: 'pass', message: `bucket ${bucket} encrypts by default (${algos.join(', ')})` });
+    const algos = (enc.ServerSideEncryptionConfiguration?.Rules ?? [])
+      .map((r) => r.ApplyServerSideEncryptionByDefault?.SSEAlgorithm)
+      .filter(Boolean);
+    if (algos.length > 0)
+      out.push({ level: 'pass', message: `bucket ${bucket} encrypts by default (${algos.join(', ')})` });
     else out.push({ level: 'fail', message: `bucket ${bucket} has no default encryption rule` });
   } catch (e: unknown) {
-    if ((e as { name?: string })?.name === 'ServerSideEncryptionConfigurationNotFoundError') out.push({ level: 'fail', message: `bucket ${bucket} has no default encryption configured` });
+    if ((e as { name?: string })?.name === 'ServerSideEncryptionConfigurationNotFoundError')
+      out.push({ level: 'fail', message: `bucket ${bucket} has no default encryption configured` });
     else out.push(awsError(`bucket ${bucket} encryption`, e));
   }
   return out;

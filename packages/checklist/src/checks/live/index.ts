@@ -79,17 +79,26 @@ export const liveCheck: CheckKind<LiveParams> = {
     const skip = (what: string) => ({ skipped: `${what} not configured`, findings: [] });
     switch (p.probe) {
       case 'postgres':
-        return t.databaseUrl ? { findings: await checkPostgres(t.databaseUrl, p.minVersion ?? '15', ctx.log) } : skip("input 'database-url'");
+        return t.databaseUrl
+          ? { findings: await checkPostgres(t.databaseUrl, p.minVersion ?? '15', ctx.log) }
+          : skip("input 'database-url'");
       case 'redis':
-        return t.redisUrl ? { findings: await checkRedis(t.redisUrl, p.minVersion, ctx.log) } : skip("input 'redis-url'");
+        return t.redisUrl
+          ? { findings: await checkRedis(t.redisUrl, p.minVersion, ctx.log) }
+          : skip("input 'redis-url'");
       case 'http':
-        return url ? { findings: await checkHttp(joinUrl(url, p.path), p.expectStatus, p.timeoutMs, ctx.signal) } : skip("input 'url'");
+        return url
+          ? { findings: await checkHttp(joinUrl(url, p.path), p.expectStatus, p.timeoutMs, ctx.signal) }
+          : skip("input 'url'");
       case 'tls': {
         const u = url ? new URL(url) : undefined;
         const host = p.host ?? u?.hostname;
         if (!host) return skip("input 'url'");
-        if (u && !p.host && u.protocol !== 'https:') return { findings: [{ level: 'fail', message: `${u.origin} is not https: no certificate to check` }] };
-        return { findings: await checkTlsCertificate(host, p.port ?? Number(u?.port || 443), p.minDays, ctx.now, p.timeoutMs) };
+        if (u && !p.host && u.protocol !== 'https:')
+          return { findings: [{ level: 'fail', message: `${u.origin} is not https: no certificate to check` }] };
+        return {
+          findings: await checkTlsCertificate(host, p.port ?? Number(u?.port || 443), p.minDays, ctx.now, p.timeoutMs),
+        };
       }
       case 'dns': {
         const names = p.names ?? (url ? [new URL(url).hostname] : []);
@@ -97,7 +106,9 @@ export const liveCheck: CheckKind<LiveParams> = {
       }
       case 'aws-secrets': {
         const ids = p.secrets ?? t.aws?.secrets ?? [];
-        return ids.length > 0 ? { findings: await checkSecrets(ids, p.maxAgeDays, p.requireRotation, ctx.now) } : skip("input 'aws-secrets'");
+        return ids.length > 0
+          ? { findings: await checkSecrets(ids, p.maxAgeDays, p.requireRotation, ctx.now) }
+          : skip("input 'aws-secrets'");
       }
       case 'rds': {
         const id = p.instance ?? t.aws?.rdsInstance;

@@ -24,8 +24,16 @@ export async function checkPostgres(url: string, minVersion: string, log: Logger
   try {
     const num = await serverVersionNum(client);
     const min = versionNum(minVersion);
-    if (num < min) return [{ level: 'fail', message: `PostgreSQL at ${redactUrl(url)} is ${showVersion(num)}, below the required ${minVersion}` }];
-    return [{ level: 'pass', message: `PostgreSQL ${showVersion(num)} reachable at ${redactUrl(url)} (>= ${minVersion})` }];
+    if (num < min)
+      return [
+        {
+          level: 'fail',
+          message: `PostgreSQL at ${redactUrl(url)} is ${showVersion(num)}, below the required ${minVersion}`,
+        },
+      ];
+    return [
+      { level: 'pass', message: `PostgreSQL ${showVersion(num)} reachable at ${redactUrl(url)} (>= ${minVersion})` },
+    ];
   } catch (e: unknown) {
     return [{ level: 'fail', message: `PostgreSQL at ${redactUrl(url)}: ${errorMessage(e)}` }];
   } finally {

@@ -28,17 +28,26 @@ export function parseReply(buf: Buffer): { value: string | null; error?: string;
       return { value: buf.subarray(end + 2, end + 2 + len).toString('utf8'), rest: buf.subarray(end + 2 + len + 2) };
     }
     default:
-      return { value: null, error: `unexpected reply type ${String.fromCharCode(buf[0] ?? 63)}`, rest: Buffer.alloc(0) };
+      return {
+        value: null,
+        error: `unexpected reply type ${String.fromCharCode(buf[0] ?? 63)}`,
+        rest: Buffer.alloc(0),
+      };
   }
 }
 
 /** Sends commands one by one over a fresh connection and returns the replies (bounded in time). */
-export async function redisExchange(url: string, commands: string[][], timeoutMs = 10_000): Promise<{ value: string | null; error?: string }[]> {
+export async function redisExchange(
+  url: string,
+  commands: string[][],
+  timeoutMs = 10_000,
+): Promise<{ value: string | null; error?: string }[]> {
   const u = new URL(url);
   const port = Number(u.port || 6379);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
-    const socket = u.protocol === 'rediss:' ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
+    const socket =
+      u.protocol === 'rediss:' ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
     const replies: { value: string | null; error?: string }[] = [];
     let buf: Buffer = Buffer.alloc(0);
     let sent = 0;
@@ -87,7 +96,12 @@ export async function checkRedis(url: string, minVersion: string | undefined, lo
   const u = new URL(url);
   if (u.password) log.mask(decodeURIComponent(u.password));
   const commands: string[][] = [];
-  if (u.password) commands.push(u.username ? ['AUTH', decodeURIComponent(u.username), decodeURIComponent(u.password)] : ['AUTH', decodeURIComponent(u.password)]);
+  if (u.password)
+    commands.push(
+      u.username
+        ? ['AUTH', decodeURIComponent(u.username), decodeURIComponent(u.password)]
+        : ['AUTH', decodeURIComponent(u.password)],
+    );
   commands.push(['PING'], ['INFO', 'server']);
   let replies;
   try {
@@ -98,7 +112,8 @@ export async function checkRedis(url: string, minVersion: string | undefined, lo
   const failed = replies.find((r) => r.error !== undefined);
   if (failed) return [{ level: 'fail', message: `Redis at ${redactUrl(url)} answered: ${failed.error}` }];
   const pong = replies[replies.length - 2]?.value;
-  if (pong !== 'PONG') return [{ level: 'fail', message: `Redis at ${redactUrl(url)} answered PING with ${String(pong)}` }];
+  if (pong !== 'PONG')
+    return [{ level: 'fail', message: `Redis at ${redactUrl(url)} answered PING with ${String(pong)}` }];
   const version = /redis_version:([\d.]+)/.exec(replies[replies.length - 1]?.value ?? '')?.[1] ?? 'unknown';
   if (minVersion && (version === 'unknown' || !versionAtLeast(version, minVersion))) {
     return [{ level: 'fail', message: `Redis at ${redactUrl(url)} is ${version}, below the required ${minVersion}` }];

@@ -40,7 +40,13 @@ export function fetchCertificate(host: string, port: number, timeoutMs: number):
 }
 
 /** The certificate is trusted, matches the host, and stays valid for at least `minDays`. */
-export async function checkTlsCertificate(host: string, port: number, minDays: number, now: Date, timeoutMs = 10_000): Promise<Finding[]> {
+export async function checkTlsCertificate(
+  host: string,
+  port: number,
+  minDays: number,
+  now: Date,
+  timeoutMs = 10_000,
+): Promise<Finding[]> {
   let cert: PeerCertificate;
   try {
     cert = await fetchCertificate(host, port, timeoutMs);
@@ -48,10 +54,23 @@ export async function checkTlsCertificate(host: string, port: number, minDays: n
     return [{ level: 'fail', message: `TLS to ${host}:${port} failed: ${errorMessage(e)}` }];
   }
   const out: Finding[] = [];
-  if (!cert.authorized) out.push({ level: 'fail', message: `certificate of ${host}:${port} is not trusted: ${cert.authorizationError ?? 'unknown reason'}` });
+  if (!cert.authorized)
+    out.push({
+      level: 'fail',
+      message: `certificate of ${host}:${port} is not trusted: ${cert.authorizationError ?? 'unknown reason'}`,
+    });
   const days = Math.floor((cert.validTo.getTime() - now.getTime()) / DAY_MS);
-  if (days < 0) out.push({ level: 'fail', message: `certificate of ${host}:${port} expired on ${cert.validTo.toISOString()}` });
-  else if (days < minDays) out.push({ level: 'fail', message: `certificate of ${host}:${port} expires in ${days} days (${cert.validTo.toISOString()}), less than ${minDays}` });
-  if (out.length === 0) out.push({ level: 'pass', message: `certificate of ${host}:${port} valid for ${days} more days (until ${cert.validTo.toISOString()})` });
+  if (days < 0)
+    out.push({ level: 'fail', message: `certificate of ${host}:${port} expired on ${cert.validTo.toISOString()}` });
+  else if (days < minDays)
+    out.push({
+      level: 'fail',
+      message: `certificate of ${host}:${port} expires in ${days} days (${cert.validTo.toISOString()}), less than ${minDays}`,
+    });
+  if (out.length === 0)
+    out.push({
+      level: 'pass',
+      message: `certificate of ${host}:${port} valid for ${days} more days (until ${cert.validTo.toISOString()})`,
+    });
   return out;
 }

@@ -47,7 +47,10 @@ export const manifestsCheck: CheckKind<ManifestParams> = {
     if (missing.length === paths.length && !explicit) {
       return { skipped: `no manifests at ${paths.join(', ')} (input 'manifests')`, findings: [] };
     }
-    if (missing.length > 0) return { findings: missing.map((m) => ({ level: 'fail', message: `manifest path ${m} does not exist`, file: m })) };
+    if (missing.length > 0)
+      return {
+        findings: missing.map((m) => ({ level: 'fail', message: `manifest path ${m} does not exist`, file: m })),
+      };
     let objects: K8sObject[];
     try {
       objects = await ctx.memo(`manifests:${paths.join('\0')}`, () => loadManifests(paths, ctx.cwd));
@@ -55,7 +58,8 @@ export const manifestsCheck: CheckKind<ManifestParams> = {
       if (e instanceof SourceError) return { findings: [{ level: 'fail', message: errorMessage(e), ...e.location }] };
       return { findings: [{ level: 'fail', message: `cannot read manifests: ${errorMessage(e)}` }] };
     }
-    if (objects.length === 0) return { findings: [{ level: 'fail', message: `no Kubernetes objects in ${paths.join(', ')}` }] };
+    if (objects.length === 0)
+      return { findings: [{ level: 'fail', message: `no Kubernetes objects in ${paths.join(', ')}` }] };
     return { findings: evaluateManifests(objects, p) };
   },
 };

@@ -123,7 +123,13 @@ export function containers(o: K8sObject, includeInit = false): ContainerRef[] {
   const fields = includeInit ? (['initContainers', 'containers'] as const) : (['containers'] as const);
   for (const field of fields) {
     list(get(o.value, [...specPath, field])).forEach((c, i) => {
-      if (isObj(c)) out.push({ name: String(c.name ?? `#${i}`), value: c, path: [...specPath, field, i], init: field === 'initContainers' });
+      if (isObj(c))
+        out.push({
+          name: String(c.name ?? `#${i}`),
+          value: c,
+          path: [...specPath, field, i],
+          init: field === 'initContainers',
+        });
     });
   }
   return out;

@@ -62,12 +62,21 @@ export function parseMode(v: unknown, name: string): number {
 }
 
 export function parseManifestParams(p: Record<string, unknown>): ManifestParams {
-  const rules = p.rules === undefined ? [...RULES] : Array.isArray(p.rules) ? p.rules.map((r) => str(r, 'rules')) : [str(p.rules, 'rules')];
-  for (const r of rules) if (!(RULES as readonly string[]).includes(r)) throw new Error(`unknown manifests rule '${r}' (known: ${RULES.join(', ')})`);
+  const rules =
+    p.rules === undefined
+      ? [...RULES]
+      : Array.isArray(p.rules)
+        ? p.rules.map((r) => str(r, 'rules'))
+        : [str(p.rules, 'rules')];
+  for (const r of rules)
+    if (!(RULES as readonly string[]).includes(r))
+      throw new Error(`unknown manifests rule '${r}' (known: ${RULES.join(', ')})`);
   const against = p.against === undefined ? 'requests' : str(p.against, 'against');
   if (against !== 'requests' && against !== 'limits') throw new Error(`'against' must be requests or limits`);
-  const level = p['pod-security-level'] === undefined ? 'restricted' : str(p['pod-security-level'], 'pod-security-level');
-  if (level !== 'restricted' && level !== 'baseline') throw new Error(`'pod-security-level' must be restricted or baseline`);
+  const level =
+    p['pod-security-level'] === undefined ? 'restricted' : str(p['pod-security-level'], 'pod-security-level');
+  if (level !== 'restricted' && level !== 'baseline')
+    throw new Error(`'pod-security-level' must be restricted or baseline`);
   const kinds = p['workload-kinds'];
   const paths = p.paths;
   return {
@@ -80,7 +89,10 @@ export function parseManifestParams(p: Record<string, unknown>): ManifestParams 
     maxReplicas: p['max-replicas'] === undefined ? 10 : int(p['max-replicas'], 'max-replicas'),
     secretMode: p['secret-mode'] === undefined ? 0o400 : parseMode(p['secret-mode'], 'secret-mode'),
     podSecurityLevel: level,
-    kubernetesVersion: p['kubernetes-version'] === undefined ? '1.28' : str(p['kubernetes-version'], 'kubernetes-version'),
-    ...(paths !== undefined ? { paths: Array.isArray(paths) ? paths.map((x) => str(x, 'paths')) : [str(paths, 'paths')] } : {}),
+    kubernetesVersion:
+      p['kubernetes-version'] === undefined ? '1.28' : str(p['kubernetes-version'], 'kubernetes-version'),
+    ...(paths !== undefined
+      ? { paths: Array.isArray(paths) ? paths.map((x) => str(x, 'paths')) : [str(paths, 'paths')] }
+      : {}),
   };
 }

@@ -11,7 +11,11 @@ export interface RequiredAlert {
 /** The guide's three alerts: error rate, memory, long-running task. */
 export const GUIDE_ALERTS: RequiredAlert[] = [
   { id: 'error-rate', title: 'error rate', metrics: ['ralph_errors_total'] },
-  { id: 'memory', title: 'memory usage', metrics: ['container_memory_working_set_bytes', 'container_memory_usage_bytes'] },
+  {
+    id: 'memory',
+    title: 'memory usage',
+    metrics: ['container_memory_working_set_bytes', 'container_memory_usage_bytes'],
+  },
   { id: 'long-running-task', title: 'long-running task', metrics: ['ralph_task_duration_seconds'] },
 ];
 
@@ -62,13 +66,23 @@ export function checkAlerts(rules: AlertRule[], required: RequiredAlert[]): Find
   for (const req of required) {
     const found = rules.find((r) => req.metrics.some((m) => usesMetric(r.expr, m)));
     if (found) out.push({ level: 'pass', message: `${req.title} alert present: ${found.name}` });
-    else out.push({ level: 'fail', message: `no alert on ${req.title} (an expression using ${req.metrics.join(' or ')})`, ...(rules[0] ? { file: rules[0].file } : {}) });
+    else
+      out.push({
+        level: 'fail',
+        message: `no alert on ${req.title} (an expression using ${req.metrics.join(' or ')})`,
+        ...(rules[0] ? { file: rules[0].file } : {}),
+      });
   }
   for (const r of rules) {
     const at = { file: r.file, line: r.line, column: r.column };
-    if (r.severity === undefined) out.push({ level: 'warn', message: `alert ${r.name} has no severity label: routing cannot page on it`, ...at });
+    if (r.severity === undefined)
+      out.push({ level: 'warn', message: `alert ${r.name} has no severity label: routing cannot page on it`, ...at });
     if (usesMetric(r.expr, 'container_memory_usage_bytes')) {
-      out.push({ level: 'warn', message: `alert ${r.name} uses container_memory_usage_bytes, which counts reclaimable page cache; the OOM killer acts on container_memory_working_set_bytes`, ...at });
+      out.push({
+        level: 'warn',
+        message: `alert ${r.name} uses container_memory_usage_bytes, which counts reclaimable page cache; the OOM killer acts on container_memory_working_set_bytes`,
+        ...at,
+      });
     }
   }
   return out;

@@ -6,7 +6,8 @@ import * as tc from '@actions/tool-cache';
 import { ActionError, errorMessage, redactUrl, type Logger } from '@ralph-deploy/common';
 
 /** The official release archive; {version}, {os} and {arch} are filled in. */
-export const OFFICIAL_PROMETHEUS_URL = 'https://github.com/prometheus/prometheus/releases/download/v{version}/prometheus-{version}.{os}-{arch}.tar.gz';
+export const OFFICIAL_PROMETHEUS_URL =
+  'https://github.com/prometheus/prometheus/releases/download/v{version}/prometheus-{version}.{os}-{arch}.tar.gz';
 
 /** The version installed when none is asked for, and its archive's published sha256 per platform. */
 export const DEFAULT_PROMTOOL_VERSION = '2.28.1';
@@ -27,11 +28,20 @@ export interface InstallPromtoolOptions {
 }
 
 export function goArch(nodeArch: string = process.arch): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'armv7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[nodeArch] ?? nodeArch;
+  return (
+    (
+      { x64: 'amd64', arm64: 'arm64', arm: 'armv7', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<
+        string,
+        string
+      >
+    )[nodeArch] ?? nodeArch
+  );
 }
 
 export function promtoolArchiveUrl(mirror: string, version: string, os: string, arch: string): string {
-  const pattern = mirror.includes('{version}') ? mirror : `${mirror.replace(/\/+$/, '')}/v{version}/prometheus-{version}.{os}-{arch}.tar.gz`;
+  const pattern = mirror.includes('{version}')
+    ? mirror
+    : `${mirror.replace(/\/+$/, '')}/v{version}/prometheus-{version}.{os}-{arch}.tar.gz`;
   return pattern.replaceAll('{version}', version).replaceAll('{os}', os).replaceAll('{arch}', arch);
 }
 
@@ -68,7 +78,9 @@ export async function installPromtool(o: InstallPromtoolOptions): Promise<string
   }
   const expected = (o.sha256 ?? PINNED_SHA256[`${o.version}/${os}-${arch}`])?.toLowerCase();
   if (!expected) {
-    throw new ActionError(`no pinned sha256 for promtool ${o.version} on ${os}-${arch}: set 'promtool-sha256' to the archive's checksum from the release's sha256sums.txt`);
+    throw new ActionError(
+      `no pinned sha256 for promtool ${o.version} on ${os}-${arch}: set 'promtool-sha256' to the archive's checksum from the release's sha256sums.txt`,
+    );
   }
   const url = promtoolArchiveUrl(o.mirrorUrl, o.version, os, arch);
   o.log.info(`downloading promtool ${o.version} from ${redactUrl(url)}`);
@@ -80,7 +92,9 @@ export async function installPromtool(o: InstallPromtoolOptions): Promise<string
   }
   const actual = await sha256File(archive);
   if (actual !== expected) {
-    throw new ActionError(`promtool archive ${redactUrl(url)} has sha256 ${actual}, expected ${expected}: refusing to use it`);
+    throw new ActionError(
+      `promtool archive ${redactUrl(url)} has sha256 ${actual}, expected ${expected}: refusing to use it`,
+    );
   }
   const dir = await tc.extractTar(archive);
   const binDir = await findBinary(dir);

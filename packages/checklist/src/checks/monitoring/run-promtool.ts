@@ -8,7 +8,13 @@ export interface PromtoolRun {
 }
 
 /** Runs promtool with a bounded time; the exit code is a result, not an exception. */
-export function runPromtool(binary: string, args: string[], cwd: string, signal: AbortSignal, timeoutMs = 60_000): Promise<PromtoolRun> {
+export function runPromtool(
+  binary: string,
+  args: string[],
+  cwd: string,
+  signal: AbortSignal,
+  timeoutMs = 60_000,
+): Promise<PromtoolRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd, signal, timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -33,13 +39,17 @@ export function promtoolFindings(output: string, defaultFile: string): Finding[]
     if (checking) current = checking[1] as string;
     if (!/FAILED/.test(line)) continue;
     // The details may follow on the next lines (rules) or on the same line (config).
-    const detail = [line.replace(/^\s*FAILED:?\s*/, '').trim(), ...lines.slice(i + 1, i + 6).filter((l) => l.trim() !== '' && !/^Checking |SUCCESS/.test(l.trim()))].filter(Boolean);
+    const detail = [
+      line.replace(/^\s*FAILED:?\s*/, '').trim(),
+      ...lines.slice(i + 1, i + 6).filter((l) => l.trim() !== '' && !/^Checking |SUCCESS/.test(l.trim())),
+    ].filter(Boolean);
     const text = detail.join(' ').trim() || 'promtool reported a failure';
     const pos = /(\S+?): (\d+):(\d+): /.exec(text);
     const named = /parsing YAML file (\S+?):/.exec(text);
     if (named) current = named[1] as string;
     const yamlLine = /line (\d+)/.exec(text);
-    if (pos) out.push({ level: 'fail', message: text, file: pos[1] as string, line: Number(pos[2]), column: Number(pos[3]) });
+    if (pos)
+      out.push({ level: 'fail', message: text, file: pos[1] as string, line: Number(pos[2]), column: Number(pos[3]) });
     else out.push({ level: 'fail', message: text, file: current, ...(yamlLine ? { line: Number(yamlLine[1]) } : {}) });
   }
   return out;

@@ -28,10 +28,20 @@ export function checkApiVersions(objects: K8sObject[], p: ManifestParams): Findi
     if (o.kind === 'PodSecurityPolicy') continue;
     const r = REMOVED.find((x) => x.apiVersion === o.apiVersion && (!x.kinds || x.kinds.includes(o.kind)));
     if (r && versionAtLeast(p.kubernetesVersion, r.removedIn)) {
-      out.push(at(o, ['apiVersion'], 'fail', `${o.apiVersion} ${o.kind} was removed in Kubernetes ${r.removedIn} (target ${p.kubernetesVersion}); use ${r.use}`));
+      out.push(
+        at(
+          o,
+          ['apiVersion'],
+          'fail',
+          `${o.apiVersion} ${o.kind} was removed in Kubernetes ${r.removedIn} (target ${p.kubernetesVersion}); use ${r.use}`,
+        ),
+      );
     }
   }
-  if (out.length === 0) out.push({ level: 'pass', message: `${objects.length} objects use API versions served by Kubernetes ${p.kubernetesVersion}` });
+  if (out.length === 0)
+    out.push({
+      level: 'pass',
+      message: `${objects.length} objects use API versions served by Kubernetes ${p.kubernetesVersion}`,
+    });
   return out;
 }
-

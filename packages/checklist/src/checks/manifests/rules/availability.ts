@@ -1,5 +1,16 @@
 import type { Finding } from '../../../types.js';
-import { appWorkloads, at, get, isObj, list, podLabels, podSpecPath, ref, selectorMatches, type K8sObject } from '../objects.js';
+import {
+  appWorkloads,
+  at,
+  get,
+  isObj,
+  list,
+  podLabels,
+  podSpecPath,
+  ref,
+  selectorMatches,
+  type K8sObject,
+} from '../objects.js';
 import type { ManifestParams } from '../params.js';
 
 /** Pods spread over nodes/zones: pod anti-affinity or a topology spread constraint selecting the pods themselves. */
@@ -12,19 +23,35 @@ export function checkSpread(objects: K8sObject[], p: ManifestParams): Finding[] 
     const terms = isObj(anti)
       ? [
           ...list(anti.requiredDuringSchedulingIgnoredDuringExecution),
-          ...list(anti.preferredDuringSchedulingIgnoredDuringExecution).map((w) => (isObj(w) ? w.podAffinityTerm : undefined)),
+          ...list(anti.preferredDuringSchedulingIgnoredDuringExecution).map((w) =>
+            isObj(w) ? w.podAffinityTerm : undefined,
+          ),
         ]
       : [];
-    const antiOk = terms.some((t) => isObj(t) && typeof t.topologyKey === 'string' && selectorMatches(t.labelSelector, labels));
+    const antiOk = terms.some(
+      (t) => isObj(t) && typeof t.topologyKey === 'string' && selectorMatches(t.labelSelector, labels),
+    );
     const spreadOk = list(get(o.value, [...spec, 'topologySpreadConstraints'])).some(
       (t) => isObj(t) && typeof t.topologyKey === 'string' && selectorMatches(t.labelSelector, labels),
     );
     if (antiOk || spreadOk) {
-      out.push({ level: 'pass', message: `${ref(o)}: pods spread by ${antiOk ? 'pod anti-affinity' : 'topology spread constraints'}` });
+      out.push({
+        level: 'pass',
+        message: `${ref(o)}: pods spread by ${antiOk ? 'pod anti-affinity' : 'topology spread constraints'}`,
+      });
     } else if (terms.length > 0) {
-      out.push(at(o, [...spec, 'affinity', 'podAntiAffinity'], 'fail', `pod anti-affinity does not select the workload's own pods`));
+      out.push(
+        at(
+          o,
+          [...spec, 'affinity', 'podAntiAffinity'],
+          'fail',
+          `pod anti-affinity does not select the workload's own pods`,
+        ),
+      );
     } else {
-      out.push(at(o, spec, 'fail', 'no pod anti-affinity or topologySpreadConstraints: all replicas may land on one node'));
+      out.push(
+        at(o, spec, 'fail', 'no pod anti-affinity or topologySpreadConstraints: all replicas may land on one node'),
+      );
     }
   }
   return out;
@@ -40,7 +67,14 @@ export function checkRollingUpdate(objects: K8sObject[], p: ManifestParams): Fin
   for (const o of appWorkloads(objects, p.workloadKinds).filter((w) => w.kind === 'Deployment')) {
     const type = get(o.value, ['spec', 'strategy', 'type']) ?? 'RollingUpdate';
     if (type !== 'RollingUpdate') {
-      out.push(at(o, ['spec', 'strategy', 'type'], 'fail', `strategy ${String(type)} takes every pod down at once; use RollingUpdate`));
+      out.push(
+        at(
+          o,
+          ['spec', 'strategy', 'type'],
+          'fail',
+          `strategy ${String(type)} takes every pod down at once; use RollingUpdate`,
+        ),
+      );
       continue;
     }
     const ru = get(o.value, ['spec', 'strategy', 'rollingUpdate']);
@@ -48,9 +82,23 @@ export function checkRollingUpdate(objects: K8sObject[], p: ManifestParams): Fin
     const maxSurge = isObj(ru) ? ru.maxSurge : undefined;
     if (!isZero(maxUnavailable)) {
       const shown = maxUnavailable === undefined ? 'unset (default 25%)' : String(maxUnavailable);
-      out.push(at(o, ['spec', 'strategy'], 'fail', `rollingUpdate.maxUnavailable is ${shown}; set 0 so capacity never drops during a rollout`));
+      out.push(
+        at(
+          o,
+          ['spec', 'strategy'],
+          'fail',
+          `rollingUpdate.maxUnavailable is ${shown}; set 0 so capacity never drops during a rollout`,
+        ),
+      );
     } else if (maxSurge !== undefined && isZero(maxSurge)) {
-      out.push(at(o, ['spec', 'strategy', 'rollingUpdate', 'maxSurge'], 'fail', 'maxSurge and maxUnavailable are both 0: the rollout cannot progress'));
+      out.push(
+        at(
+          o,
+          ['spec', 'strategy', 'rollingUpdate', 'maxSurge'],
+          'fail',
+          'maxSurge and maxUnavailable are both 0: the rollout cannot progress',
+        ),
+      );
     } else {
       out.push({ level: 'pass', message: `${ref(o)}: RollingUpdate with maxUnavailable 0` });
     }
@@ -80,10 +128,20 @@ export function checkReplicas(objects: K8sObject[], p: ManifestParams): Finding[
       .reduce<number | undefined>((a, b) => (a === undefined ? b : Math.max(a, b)), undefined);
     const effective = replicas === undefined ? (hpaMin ?? 1) : Number(replicas);
     if (effective >= p.minReplicas) {
-      out.push({ level: 'pass', message: `${ref(o)}: ${effective} replicas (${replicas === undefined ? 'HPA minReplicas' : 'spec.replicas'})` });
+      out.push({
+        level: 'pass',
+        message: `${ref(o)}: ${effective} replicas (${replicas === undefined ? 'HPA minReplicas' : 'spec.replicas'})`,
+      });
     } else {
       const shown = replicas === undefined ? 'replicas unset (default 1)' : `replicas ${effective}`;
-      out.push(at(o, replicas === undefined ? ['spec'] : ['spec', 'replicas'], 'fail', `${shown}: fewer than ${p.minReplicas}, one pod failure is an outage`));
+      out.push(
+        at(
+          o,
+          replicas === undefined ? ['spec'] : ['spec', 'replicas'],
+          'fail',
+          `${shown}: fewer than ${p.minReplicas}, one pod failure is an outage`,
+        ),
+      );
     }
   }
   return out;
@@ -96,7 +154,14 @@ export function checkHpa(objects: K8sObject[], p: ManifestParams): Finding[] {
     if (o.kind === 'DaemonSet') continue;
     const hpas = autoscalersOf(objects, o);
     if (hpas.length === 0) {
-      out.push(at(o, ['kind'], 'fail', `no HorizontalPodAutoscaler targets it (the guide asks for autoscaling ${p.minReplicas}-${p.maxReplicas})`));
+      out.push(
+        at(
+          o,
+          ['kind'],
+          'fail',
+          `no HorizontalPodAutoscaler targets it (the guide asks for autoscaling ${p.minReplicas}-${p.maxReplicas})`,
+        ),
+      );
       continue;
     }
     for (const h of hpas) {
@@ -107,10 +172,12 @@ export function checkHpa(objects: K8sObject[], p: ManifestParams): Finding[] {
       if (!Number.isFinite(max)) problems.push('maxReplicas is missing');
       else if (max > p.maxReplicas) problems.push(`maxReplicas ${max} is above ${p.maxReplicas}`);
       else if (max <= min) problems.push(`maxReplicas ${max} leaves no room to scale above minReplicas ${min}`);
-      if (problems.length > 0) out.push(at(h, ['spec', problems[0]?.startsWith('min') ? 'minReplicas' : 'maxReplicas'], 'fail', problems.join('; ')));
+      if (problems.length > 0)
+        out.push(
+          at(h, ['spec', problems[0]?.startsWith('min') ? 'minReplicas' : 'maxReplicas'], 'fail', problems.join('; ')),
+        );
       else out.push({ level: 'pass', message: `${ref(h)} scales ${ref(o)} between ${min} and ${max}` });
     }
   }
   return out;
 }
-

@@ -11,18 +11,24 @@ const REDIRECT_ANNOTATIONS: Record<string, (v: string) => boolean> = {
 };
 
 function hostCovered(host: string, tlsHosts: string[]): boolean {
-  return tlsHosts.some((t) => t === host || (t.startsWith('*.') && host.endsWith(t.slice(1)) && !host.slice(0, -t.length + 1).includes('.')));
+  return tlsHosts.some(
+    (t) =>
+      t === host || (t.startsWith('*.') && host.endsWith(t.slice(1)) && !host.slice(0, -t.length + 1).includes('.')),
+  );
 }
 
 /** Every Ingress serves TLS for all its hosts and redirects plain HTTP to HTTPS. */
 export function checkIngressTls(objects: K8sObject[]): Finding[] {
   const out: Finding[] = [];
   const ingresses = objects.filter((o) => o.kind === 'Ingress');
-  if (ingresses.length === 0) return [{ level: 'fail', message: 'no Ingress in the manifests: nothing terminates TLS for the service' }];
+  if (ingresses.length === 0)
+    return [{ level: 'fail', message: 'no Ingress in the manifests: nothing terminates TLS for the service' }];
   for (const o of ingresses) {
     const tls = list(get(o.value, ['spec', 'tls']));
     const tlsHosts = tls.flatMap((t) => (isObj(t) ? list(t.hosts).map(String) : []));
-    const hosts = list(get(o.value, ['spec', 'rules'])).flatMap((r) => (isObj(r) && typeof r.host === 'string' ? [r.host] : []));
+    const hosts = list(get(o.value, ['spec', 'rules'])).flatMap((r) =>
+      isObj(r) && typeof r.host === 'string' ? [r.host] : [],
+    );
     let ok = true;
     if (tls.length === 0) {
       out.push(at(o, ['spec'], 'fail', 'no spec.tls: traffic is served in plain HTTP'));
@@ -36,21 +42,48 @@ export function checkIngressTls(objects: K8sObject[]): Finding[] {
       }
       tls.forEach((t, i) => {
         if (!isObj(t) || typeof t.secretName !== 'string') {
-          out.push(at(o, ['spec', 'tls', i], 'warn', 'tls entry has no secretName: the controller serves its default certificate'));
+          out.push(
+            at(
+              o,
+              ['spec', 'tls', i],
+              'warn',
+              'tls entry has no secretName: the controller serves its default certificate',
+            ),
+          );
         }
       });
     }
     const annotations = get(o.value, ['metadata', 'annotations']);
     const ann = isObj(annotations) ? annotations : {};
-    const redirect = Object.entries(REDIRECT_ANNOTATIONS).find(([k, ok2]) => typeof ann[k] === 'string' && ok2(ann[k] as string));
+    const redirect = Object.entries(REDIRECT_ANNOTATIONS).find(
+      ([k, ok2]) => typeof ann[k] === 'string' && ok2(ann[k] as string),
+    );
     if (!redirect) {
-      out.push(at(o, ['metadata'], 'fail', 'no ssl-redirect annotation (e.g. nginx.ingress.kubernetes.io/force-ssl-redirect: "true"): plain HTTP is not redirected'));
+      out.push(
+        at(
+          o,
+          ['metadata'],
+          'fail',
+          'no ssl-redirect annotation (e.g. nginx.ingress.kubernetes.io/force-ssl-redirect: "true"): plain HTTP is not redirected',
+        ),
+      );
       ok = false;
     }
     if ('kubernetes.io/ingress.class' in ann) {
-      out.push(at(o, ['metadata', 'annotations', 'kubernetes.io/ingress.class'], 'warn', 'the kubernetes.io/ingress.class annotation is deprecated; use spec.ingressClassName'));
+      out.push(
+        at(
+          o,
+          ['metadata', 'annotations', 'kubernetes.io/ingress.class'],
+          'warn',
+          'the kubernetes.io/ingress.class annotation is deprecated; use spec.ingressClassName',
+        ),
+      );
     }
-    if (ok) out.push({ level: 'pass', message: `${ref(o)}: TLS for ${hosts.join(', ') || 'all hosts'} with ${redirect?.[0]}` });
+    if (ok)
+      out.push({
+        level: 'pass',
+        message: `${ref(o)}: TLS for ${hosts.join(', ') || 'all hosts'} with ${redirect?.[0]}`,
+      });
   }
   return out;
 }

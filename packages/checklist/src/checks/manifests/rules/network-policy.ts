@@ -13,7 +13,9 @@ function allowsDns(np: K8sObject): boolean {
   return list(get(np.value, ['spec', 'egress'])).some((rule) => {
     if (!isObj(rule)) return false;
     const ports = list(rule.ports);
-    return ports.length === 0 || ports.some((p) => isObj(p) && (p.port === 53 || p.port === 'dns' || p.port === 'dns-tcp'));
+    return (
+      ports.length === 0 || ports.some((p) => isObj(p) && (p.port === 53 || p.port === 'dns' || p.port === 'dns-tcp'))
+    );
   });
 }
 
@@ -28,34 +30,74 @@ export function checkNetworkPolicy(objects: K8sObject[], p: ManifestParams): Fin
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   for (const o of appWorkloads(objects, p.workloadKinds)) {
     const labels = podLabels(o);
-    const selecting = policies.filter((np) => np.namespace === o.namespace && selectorMatches(get(np.value, ['spec', 'podSelector']), labels));
+    const selecting = policies.filter(
+      (np) => np.namespace === o.namespace && selectorMatches(get(np.value, ['spec', 'podSelector']), labels),
+    );
     const types = new Set(selecting.flatMap(policyTypes));
     const missing = ['Ingress', 'Egress'].filter((t) => !types.has(t));
     if (selecting.length === 0) {
-      out.push(at(o, ['metadata', 'name'], 'fail', `no NetworkPolicy in namespace ${o.namespace} selects its pods: all traffic is allowed`));
+      out.push(
+        at(
+          o,
+          ['metadata', 'name'],
+          'fail',
+          `no NetworkPolicy in namespace ${o.namespace} selects its pods: all traffic is allowed`,
+        ),
+      );
       continue;
     }
     if (missing.length > 0) {
-      out.push(at(selecting[0] as K8sObject, ['spec'], 'fail', `${ref(o)}: ${missing.join(' and ')} traffic is not restricted by any NetworkPolicy`));
+      out.push(
+        at(
+          selecting[0] as K8sObject,
+          ['spec'],
+          'fail',
+          `${ref(o)}: ${missing.join(' and ')} traffic is not restricted by any NetworkPolicy`,
+        ),
+      );
     } else {
-      out.push({ level: 'pass', message: `${ref(o)}: ingress and egress restricted by ${selecting.map(ref).join(', ')}` });
+      out.push({
+        level: 'pass',
+        message: `${ref(o)}: ingress and egress restricted by ${selecting.map(ref).join(', ')}`,
+      });
     }
     if (types.has('Egress') && !selecting.some(allowsDns)) {
       const np = selecting.find((x) => policyTypes(x).includes('Egress')) as K8sObject;
-      out.push(at(np, ['spec', 'egress'], 'warn', 'egress allows no DNS (port 53): the pods cannot resolve names such as the database host'));
+      out.push(
+        at(
+          np,
+          ['spec', 'egress'],
+          'warn',
+          'egress allows no DNS (port 53): the pods cannot resolve names such as the database host',
+        ),
+      );
     }
     for (const np of selecting) {
       list(get(np.value, ['spec', 'egress'])).forEach((rule, i) => {
         const peers = isObj(rule) ? list(rule.to) : [];
         if (peers.length > 0 && peers.every((peer) => isObj(peer) && !isObj(peer.ipBlock))) {
-          out.push(at(np, ['spec', 'egress', i], 'warn', 'egress peers select only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock'));
+          out.push(
+            at(
+              np,
+              ['spec', 'egress', i],
+              'warn',
+              'egress peers select only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock',
+            ),
+          );
         }
       });
       list(get(np.value, ['spec', 'ingress'])).forEach((rule, i) => {
         list(isObj(rule) ? rule.from : undefined).forEach((peer, j) => {
           const ml = get(peer, ['namespaceSelector', 'matchLabels']);
           if (isObj(ml) && 'name' in ml) {
-            out.push(at(np, ['spec', 'ingress', i, 'from', j, 'namespaceSelector'], 'warn', 'namespaceSelector uses a "name" label that namespaces do not carry by default; use kubernetes.io/metadata.name'));
+            out.push(
+              at(
+                np,
+                ['spec', 'ingress', i, 'from', j, 'namespaceSelector'],
+                'warn',
+                'namespaceSelector uses a "name" label that namespaces do not carry by default; use kubernetes.io/metadata.name',
+              ),
+            );
           }
         });
       });

@@ -14,7 +14,12 @@ export function checkPodSecurity(objects: K8sObject[], p: ManifestParams): Findi
   const out: Finding[] = [];
   for (const psp of objects.filter((o) => o.kind === 'PodSecurityPolicy')) {
     out.push(
-      at(psp, ['apiVersion'], 'fail', `${psp.apiVersion} PodSecurityPolicy was removed in Kubernetes 1.25 (target ${p.kubernetesVersion}); use Pod Security Admission namespace labels (${ENFORCE}: ${p.podSecurityLevel}) and container securityContext`),
+      at(
+        psp,
+        ['apiVersion'],
+        'fail',
+        `${psp.apiVersion} PodSecurityPolicy was removed in Kubernetes 1.25 (target ${p.kubernetesVersion}); use Pod Security Admission namespace labels (${ENFORCE}: ${p.podSecurityLevel}) and container securityContext`,
+      ),
     );
   }
   const namespaces = new Set(objects.filter((o) => podSpecPath(o)).map((o) => o.namespace));
@@ -22,7 +27,14 @@ export function checkPodSecurity(objects: K8sObject[], p: ManifestParams): Findi
     const nsObj = objects.find((o) => o.kind === 'Namespace' && o.name === ns);
     const workload = objects.find((o) => podSpecPath(o) && o.namespace === ns) as K8sObject;
     if (!nsObj) {
-      out.push(at(workload, ['metadata', 'namespace'], 'fail', `namespace ${ns} has no Namespace manifest carrying ${ENFORCE}: ${p.podSecurityLevel}`));
+      out.push(
+        at(
+          workload,
+          ['metadata', 'namespace'],
+          'fail',
+          `namespace ${ns} has no Namespace manifest carrying ${ENFORCE}: ${p.podSecurityLevel}`,
+        ),
+      );
       continue;
     }
     const labels = get(nsObj.value, ['metadata', 'labels']);
@@ -30,7 +42,14 @@ export function checkPodSecurity(objects: K8sObject[], p: ManifestParams): Findi
     if (level === undefined) {
       out.push(at(nsObj, ['metadata'], 'fail', `no ${ENFORCE} label (want ${p.podSecurityLevel})`));
     } else if (LEVELS.indexOf(String(level)) < LEVELS.indexOf(p.podSecurityLevel)) {
-      out.push(at(nsObj, ['metadata', 'labels', ENFORCE], 'fail', `${ENFORCE} is ${String(level)}, weaker than ${p.podSecurityLevel}`));
+      out.push(
+        at(
+          nsObj,
+          ['metadata', 'labels', ENFORCE],
+          'fail',
+          `${ENFORCE} is ${String(level)}, weaker than ${p.podSecurityLevel}`,
+        ),
+      );
     } else {
       out.push({ level: 'pass', message: `${ref(nsObj)} enforces Pod Security ${String(level)}` });
     }

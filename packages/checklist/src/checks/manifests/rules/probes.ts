@@ -16,7 +16,9 @@ export function checkProbes(objects: K8sObject[], p: ManifestParams): Finding[] 
           out.push(at(o, c.path, 'fail', `container ${c.name} has no ${probe}`));
           ok = false;
         } else if (!HANDLERS.some((h) => isObj(v[h]) || (h === 'exec' && isObj(v.exec)))) {
-          out.push(at(o, [...c.path, probe], 'fail', `container ${c.name}: ${probe} has no handler (${HANDLERS.join(', ')})`));
+          out.push(
+            at(o, [...c.path, probe], 'fail', `container ${c.name}: ${probe} has no handler (${HANDLERS.join(', ')})`),
+          );
           ok = false;
         }
       }

@@ -22,7 +22,14 @@ export function checkResources(objects: K8sObject[], p: ManifestParams): Finding
           }
           const q = parseQuantity(raw);
           if (q === undefined) {
-            out.push(at(o, [...base, kind, res], 'fail', `container ${c.name}: ${kind}.${res} "${String(raw)}" is not a Kubernetes quantity`));
+            out.push(
+              at(
+                o,
+                [...base, kind, res],
+                'fail',
+                `container ${c.name}: ${kind}.${res} "${String(raw)}" is not a Kubernetes quantity`,
+              ),
+            );
             complete = false;
           }
           (amounts[kind] as Record<string, number | undefined>)[res] = q;
@@ -32,7 +39,9 @@ export function checkResources(objects: K8sObject[], p: ManifestParams): Finding
         const req = amounts.requests?.[res];
         const lim = amounts.limits?.[res];
         if (req !== undefined && lim !== undefined && lim < req) {
-          out.push(at(o, [...base, 'limits', res], 'fail', `container ${c.name}: limits.${res} is below requests.${res}`));
+          out.push(
+            at(o, [...base, 'limits', res], 'fail', `container ${c.name}: limits.${res} is below requests.${res}`),
+          );
           complete = false;
         }
       }
@@ -40,15 +49,32 @@ export function checkResources(objects: K8sObject[], p: ManifestParams): Finding
       const mem = amounts[p.against]?.memory;
       const need = `${formatCpu(p.minCpu)} vCPU / ${formatBytes(p.minMemory)}`;
       if (cpu !== undefined && cpu < p.minCpu) {
-        out.push(at(o, [...base, p.against, 'cpu'], 'fail', `container ${c.name}: ${p.against}.cpu ${formatCpu(cpu)} is below ${formatCpu(p.minCpu)} vCPU`));
+        out.push(
+          at(
+            o,
+            [...base, p.against, 'cpu'],
+            'fail',
+            `container ${c.name}: ${p.against}.cpu ${formatCpu(cpu)} is below ${formatCpu(p.minCpu)} vCPU`,
+          ),
+        );
         complete = false;
       }
       if (mem !== undefined && mem < p.minMemory) {
-        out.push(at(o, [...base, p.against, 'memory'], 'fail', `container ${c.name}: ${p.against}.memory ${formatBytes(mem)} is below ${formatBytes(p.minMemory)}`));
+        out.push(
+          at(
+            o,
+            [...base, p.against, 'memory'],
+            'fail',
+            `container ${c.name}: ${p.against}.memory ${formatBytes(mem)} is below ${formatBytes(p.minMemory)}`,
+          ),
+        );
         complete = false;
       }
       if (complete) {
-        out.push({ level: 'pass', message: `${ref(o)}: container ${c.name} ${p.against} ${formatCpu(cpu ?? 0)} vCPU / ${formatBytes(mem ?? 0)} >= ${need}` });
+        out.push({
+          level: 'pass',
+          message: `${ref(o)}: container ${c.name} ${p.against} ${formatCpu(cpu ?? 0)} vCPU / ${formatBytes(mem ?? 0)} >= ${need}`,
+        });
       }
     }
   }

@@ -15,15 +15,31 @@ export function checkSecretMode(objects: K8sObject[], p: ManifestParams): Findin
   const judge = (o: K8sObject, path: (string | number)[], mode: unknown, what: string) => {
     seen++;
     if (mode === undefined) {
-      out.push(at(o, path, 'fail', `${what} has no defaultMode: files default to 0644 (world-readable); set defaultMode: 0400`));
+      out.push(
+        at(
+          o,
+          path,
+          'fail',
+          `${what} has no defaultMode: files default to 0644 (world-readable); set defaultMode: 0400`,
+        ),
+      );
       return;
     }
     const n = typeof mode === 'number' ? mode : NaN;
     if (!Number.isInteger(n) || n < 0 || n > 0o777) {
       out.push(at(o, [...path, 'defaultMode'], 'fail', `${what}: defaultMode ${String(mode)} is not a file mode`));
     } else if ((n & ~p.secretMode) !== 0) {
-      const hint = /^[0-7]{3}$/.test(String(n)) ? ` (decimal ${n} is ${octal(n)}; write 0${n} in YAML or ${parseInt(String(n), 8)} in JSON)` : '';
-      out.push(at(o, [...path, 'defaultMode'], 'fail', `${what}: mode ${octal(n)} is more permissive than ${octal(p.secretMode)}${hint}`));
+      const hint = /^[0-7]{3}$/.test(String(n))
+        ? ` (decimal ${n} is ${octal(n)}; write 0${n} in YAML or ${parseInt(String(n), 8)} in JSON)`
+        : '';
+      out.push(
+        at(
+          o,
+          [...path, 'defaultMode'],
+          'fail',
+          `${what}: mode ${octal(n)} is more permissive than ${octal(p.secretMode)}${hint}`,
+        ),
+      );
     } else {
       out.push({ level: 'pass', message: `${ref(o)}: ${what} mode ${octal(n)}` });
     }

@@ -18,7 +18,14 @@ export function checkSecurityContext(objects: K8sObject[], _p: ManifestParams): 
       const sc = isObj(c.value.securityContext) ? c.value.securityContext : undefined;
       const scPath = sc ? [...c.path, 'securityContext'] : c.path;
       if (!sc && !isObj(podSc)) {
-        out.push(at(o, c.path, 'fail', `container ${c.name} has no securityContext (runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation: false, capabilities.drop: [ALL])`));
+        out.push(
+          at(
+            o,
+            c.path,
+            'fail',
+            `container ${c.name} has no securityContext (runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation: false, capabilities.drop: [ALL])`,
+          ),
+        );
         continue;
       }
       const problems: string[] = [];
@@ -32,7 +39,8 @@ export function checkSecurityContext(objects: K8sObject[], _p: ManifestParams): 
       const drop = list(get(sc, ['capabilities', 'drop'])).map(String);
       if (!drop.includes('ALL')) problems.push('capabilities.drop does not include ALL');
       const seccomp = get(sc, ['seccompProfile', 'type']) ?? get(pod, ['seccompProfile', 'type']);
-      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push('seccompProfile.type is not RuntimeDefault (required by PSA restricted)');
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+        problems.push('seccompProfile.type is not RuntimeDefault (required by PSA restricted)');
       if (problems.length > 0) out.push(at(o, scPath, 'fail', `container ${c.name}: ${problems.join('; ')}`));
       else out.push({ level: 'pass', message: `${ref(o)}: container ${c.name} securityContext meets PSA restricted` });
     }
