@@ -54,7 +54,7 @@ export interface AwsDatabase {
   'deletion-protection': boolean;
   'master-username': string;
   /** Secrets Manager name of the generated master password; default `ralph-deploy/<environment>/<identifier>/master`. */
-  'password-secret'?: string | undefined;
+  'password-secret-name'?: string | undefined;
   'subnet-group'?: string | undefined;
   'read-replica'?: { identifier: string; 'instance-class'?: string | undefined } | undefined;
 }

@@ -41,7 +41,7 @@ export function awsResources(ctx: AwsContext, infra: AwsInfrastructure): AnyReso
     const v = needsVpc('database');
     const db = infra.database;
     const subnetGroup = db['subnet-group'] ?? `${db.identifier}-subnets`;
-    const secretName = db['password-secret'] ?? defaultPasswordSecret(ctx.environment, db.identifier);
+    const secretName = db['password-secret-name'] ?? defaultPasswordSecret(ctx.environment, db.identifier);
     out.push(erase(dbSubnetGroupResource(ctx, subnetGroup, v)));
     out.push(erase(dbSecretResource(ctx, secretName, db['master-username'])));
     out.push(
