@@ -69,7 +69,9 @@ export function inspectCertificate(
       }
       // The chain check above skips the host name when rejectUnauthorized is false: check it here.
       const identityError = tls.checkServerIdentity(host, cert);
-      const chainError = socket.authorizationError ? String(socket.authorizationError) : identityError?.message;
+      // Node reports a name mismatch only as a code; checkServerIdentity says which names the certificate has.
+      const chainError =
+        identityError?.message ?? (socket.authorizationError ? String(socket.authorizationError) : undefined);
       const now = opts.now ?? new Date();
       const info: CertificateInfo = {
         subject: formatName(cert.subject),
