@@ -74,16 +74,12 @@ export function checkNetworkPolicy(objects: K8sObject[], p: ManifestParams): Fin
     }
     for (const np of selecting) {
       list(get(np.value, ['spec', 'egress'])).forEach((rule, i) => {
+        // `namespaceSelector: {}` alone means "every pod in the cluster", often meant as "anywhere":
+        // it does not match addresses outside the cluster (RDS, ElastiCache, external APIs).
         const peers = isObj(rule) ? list(rule.to) : [];
-        if (peers.length > 0 && peers.every((peer) => isObj(peer) && !isObj(peer.ipBlock))) {
-          out.push(
-            at(
-              np,
-              ['spec', 'egress', i],
-              'warn',
-              'egress peers select only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock',
-            ),
-          );
+        const everyPod = peers.some((peer) => isObj(peer) && isObj(peer.namespaceSelector) && Object.keys(peer.namespaceSelector).length === 0 && peer.podSelector === undefined);
+        if (everyPod && !peers.some((peer) => isObj(peer) && isObj(peer.ipBlock))) {
+          out.push(at(np, ['spec', 'egress', i], 'warn', 'egress to namespaceSelector: {} allows only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock'));
         }
       });
       list(get(np.value, ['spec', 'ingress'])).forEach((rule, i) => {
