@@ -35,7 +35,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
 
 /** The server's version as a number, e.g. 150018 for 15.18 (server_version_num). */
 export async function serverVersionNum(client: pg.Client): Promise<number> {
-  const r = await client.query<{ v: string }>('SHOW server_version_num');
+  const r = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
   return Number(r.rows[0]?.v);
 }
 
