@@ -1,0 +1,15 @@
+export * from './files.js';
+export * from './placeholders.js';
+export * from './prepare.js';
+export * from './history.js';
+export * from './planner.js';
+export * from './runner.js';
+export * from './dirty.js';
+export * from './report.js';
+export * from './migrate-db.js';
+export { splitStatements, SplitError, type Statement } from './sql/splitter.js';
+export { lex, type Token } from './sql/lexer.js';
+export { classify, classifyFile } from './sql/classifier.js';
+export { lintMigrations, failingFindings, catalogQuestions, readCatalogFacts } from './lint/linter.js';
+export { lintRules, ruleById } from './lint/rules.js';
+export type { Finding, LintRule, Severity, CatalogFacts } from './lint/types.js';
