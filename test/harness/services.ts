@@ -57,7 +57,7 @@ export async function startPostgres(): Promise<PostgresService> {
   writeFileSync(join(dir, 'pwfile'), `${password}\n`);
   // As root, run initdb and the server directly as the postgres user (no runuser in between, so
   // signals reach the server itself).
-  const ids = process.getuid?.() === 0 ? postgresUserIds() : {};
+  const ids: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUserIds() : {};
   if (ids.uid !== undefined) {
     chownSync(dir, ids.uid, ids.gid as number);
     chownSync(join(dir, 'pwfile'), ids.uid, ids.gid as number);

@@ -39,6 +39,11 @@ export type InputValues<D extends InputDecls> = {
     : never;
 };
 
+/** The declaration type, remembering whether a default or `required: true` was given. */
+export type Decl<T, O> = InputDecl<T> &
+  (O extends { default: unknown } ? { default: T } : unknown) &
+  (O extends { required: true } ? { required: true } : unknown);
+
 interface Common<T> {
   description: string;
   required?: boolean;
@@ -47,19 +52,19 @@ interface Common<T> {
   inputOnly?: boolean;
 }
 
-function decl<T>(
+function decl<T, O extends Common<unknown> = Common<T>>(
   kind: string,
-  o: Common<T>,
+  o: O,
   parse: (raw: string) => T,
   specSchema: z.ZodType,
   fromSpec: (v: unknown) => T = (v) => v as T,
   extra: Partial<InputDecl<T>> = {},
-): InputDecl<T> {
-  return {
+): Decl<T, O> {
+  const d: InputDecl<T> = {
     kind,
     description: o.description,
     required: o.required ?? false,
-    ...(o.default !== undefined ? { default: o.default } : {}),
+    ...(o.default !== undefined ? { default: o.default as T } : {}),
     secret: false,
     inSpec: !o.inputOnly,
     parse,
@@ -68,6 +73,7 @@ function decl<T>(
     ...(o.default !== undefined ? { defaultText: typeof o.default === 'object' ? JSON.stringify(o.default) : String(o.default) } : {}),
     ...extra,
   };
+  return d as Decl<T, O>;
 }
 
 const TRUE = new Set(['true', 'yes', 'on', '1']);
@@ -118,7 +124,7 @@ function zodProblem(error: z.ZodError): string {
 export const durationSpec = z.union([z.string(), z.number().nonnegative()]);
 
 export const input = {
-  string(o: Common<string> & { pattern?: RegExp; patternHint?: string }): InputDecl<string> {
+  string<const O extends Common<string> & { pattern?: RegExp; patternHint?: string }>(o: O): Decl<string, O> {
     const check = (s: string) => {
       if (o.pattern && !o.pattern.test(s)) throw new Error(`"${s}" ${o.patternHint ?? `does not match ${o.pattern}`}`);
       return s;
@@ -127,13 +133,13 @@ export const input = {
   },
 
   /** A value that is masked at once; the spec may only name an environment variable holding it. */
-  secret(o: Omit<Common<string>, 'default'>): InputDecl<string> {
+  secret<const O extends Omit<Common<string>, 'default'>>(o: O): Decl<string, O> {
     return decl('secret', o, (raw) => raw.trim(), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), (v) => v as string, {
       secret: true,
     });
   },
 
-  url(o: Common<string> & { protocols?: string[] }): InputDecl<string> {
+  url<const O extends Common<string> & { protocols?: readonly string[] }>(o: O): Decl<string, O> {
     const check = (s: string) => {
       let u: URL;
       try {
@@ -149,11 +155,11 @@ export const input = {
     return decl('url', o, (raw) => check(raw.trim()), z.string(), (v) => check(v as string));
   },
 
-  boolean(o: Common<boolean>): InputDecl<boolean> {
+  boolean<const O extends Common<boolean>>(o: O): Decl<boolean, O> {
     return decl('boolean', o, parseBoolean, z.boolean());
   },
 
-  number(o: Common<number> & { min?: number; max?: number; integer?: boolean }): InputDecl<number> {
+  number<const O extends Common<number> & { min?: number; max?: number; integer?: boolean }>(o: O): Decl<number, O> {
     const check = (n: number, shown: string) => {
       if (!Number.isFinite(n)) throw new Error(`"${shown}" is not a number`);
       if (o.integer && !Number.isInteger(n)) throw new Error(`${shown} is not a whole number`);
@@ -171,7 +177,7 @@ export const input = {
   },
 
   /** Milliseconds, from `500ms`, `5s`, `10m`, `1h30m` or a number of seconds. */
-  duration(o: Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }): InputDecl<number> {
+  duration<const O extends Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }>(o: O): Decl<number, O> {
     const toMs = (s: string) => {
       const ms = parseDuration(s);
       if (ms === undefined) throw new Error(`"${s}" is not a duration (examples: 500ms, 5s, 10m, 1h)`);
@@ -183,10 +189,10 @@ export const input = {
     return {
       ...decl<number>('duration', rest, toMs, durationSpec, (v) => toMs(String(v))),
       ...(def !== undefined ? { default: toMs(def), defaultText: def } : {}),
-    };
+    } as Decl<number, O>;
   },
 
-  enum<const V extends string>(values: readonly V[], o: Common<V>): InputDecl<V> {
+  enum<const V extends string, const O extends Common<V>>(values: readonly V[], o: O): Decl<V, O> {
     const check = (s: string): V => {
       if (!(values as readonly string[]).includes(s)) throw new Error(`"${s}" is not one of ${values.join(', ')}`);
       return s as V;
@@ -195,21 +201,21 @@ export const input = {
   },
 
   /** One item per line (or comma-separated on one line); a YAML list in the spec. */
-  list(o: Common<string[]>): InputDecl<string[]> {
+  list<const O extends Common<readonly string[]>>(o: O): Decl<string[], O> {
     return decl('list', o, parseList, z.union([z.array(z.union([z.string(), z.number()])), z.string()]), (v) =>
       Array.isArray(v) ? v.map(String) : parseList(String(v)),
     );
   },
 
   /** key=value per line; a YAML mapping in the spec. */
-  map(o: Common<Record<string, string>>): InputDecl<Record<string, string>> {
+  map<const O extends Common<Record<string, string>>>(o: O): Decl<Record<string, string>, O> {
     return decl('map', o, parseMap, z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), (v) =>
       Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)])),
     );
   },
 
   /** Structured data: YAML or JSON text in the input, native YAML in the spec; validated by `schema`. */
-  structured<S extends z.ZodType>(schema: S, o: Common<z.infer<S>>): InputDecl<z.infer<S>> {
+  structured<S extends z.ZodType, const O extends Common<z.infer<S>>>(schema: S, o: O): Decl<z.infer<S>, O> {
     const check = (v: unknown): z.infer<S> => {
       const r = schema.safeParse(v);
       if (!r.success) throw new Error(zodProblem(r.error));
