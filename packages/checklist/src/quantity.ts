@@ -33,7 +33,12 @@ export function parseQuantity(value: unknown): number | undefined {
 
 /** 4294967296 -> "4Gi", 2.5 -> "2.5", 0.5 -> "500m": for messages. */
 export function formatBytes(bytes: number): string {
-  const units: [string, number][] = [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]];
+  const units: [string, number][] = [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ];
   const exact = units.find(([, size]) => bytes >= size && Number.isInteger(bytes / size) && bytes / size < 1024 * 1024);
   if (exact && (exact[0] === 'Ti' || exact[0] === 'Gi' || bytes < 2 ** 30)) return `${bytes / exact[1]}${exact[0]}`;
   const near = units.find(([, size]) => bytes >= size);

@@ -11,7 +11,9 @@ const problems = (fs: Finding[]) => fs.filter((f) => f.level !== 'pass');
 
 describe('parseEnvFile', () => {
   it('reads values, quotes, export and inline comments with their positions', () => {
-    const { entries, problems: bad } = parseEnvFile('# c\nA=1  # one\nexport B="x # y"\nC=\'$(not run)\'\nD = spaced\nbroken line\n');
+    const { entries, problems: bad } = parseEnvFile(
+      '# c\nA=1  # one\nexport B="x # y"\nC=\'$(not run)\'\nD = spaced\nbroken line\n',
+    );
     expect(entries.map((e) => [e.key, e.value, e.line, e.column])).toEqual([
       ['A', '1', 2, 3],
       ['B', 'x # y', 3, 10],
@@ -31,14 +33,27 @@ describe("the guide's .env.production", () => {
   it('reports the password in DATABASE_URL and both $(openssl rand) keys at file:line', () => {
     const fails = findings.filter((f) => f.level === 'fail');
     expect(fails).toEqual([
-      expect.objectContaining({ line: lineOf(file, 'DATABASE_URL='), column: 14, message: expect.stringMatching(/DATABASE_URL embeds a password/) }),
-      expect.objectContaining({ line: lineOf(file, 'SECRET_KEY='), message: expect.stringMatching(/SECRET_KEY uses shell command substitution, which an env file never evaluates/) }),
-      expect.objectContaining({ line: lineOf(file, 'ENCRYPTION_KEY='), message: expect.stringMatching(/ENCRYPTION_KEY uses shell command substitution/) }),
+      expect.objectContaining({
+        line: lineOf(file, 'DATABASE_URL='),
+        column: 14,
+        message: expect.stringMatching(/DATABASE_URL embeds a password/),
+      }),
+      expect.objectContaining({
+        line: lineOf(file, 'SECRET_KEY='),
+        message: expect.stringMatching(/SECRET_KEY uses shell command substitution, which an env file never evaluates/),
+      }),
+      expect.objectContaining({
+        line: lineOf(file, 'ENCRYPTION_KEY='),
+        message: expect.stringMatching(/ENCRYPTION_KEY uses shell command substitution/),
+      }),
     ]);
   });
 
   it('warns that the secret ARNs are placeholders', () => {
-    expect(findings.filter((f) => f.level === 'warn').map((f) => f.line)).toEqual([lineOf(file, 'CLAUDE_API_KEY_SECRET'), lineOf(file, 'GEMINI_API_KEY_SECRET')]);
+    expect(findings.filter((f) => f.level === 'warn').map((f) => f.line)).toEqual([
+      lineOf(file, 'CLAUDE_API_KEY_SECRET'),
+      lineOf(file, 'GEMINI_API_KEY_SECRET'),
+    ]);
   });
 
   it('never puts a secret value in a message, and masks it', () => {
@@ -52,7 +67,11 @@ describe("the guide's .env.production", () => {
 
 describe('the corrected examples/config/.env.production', () => {
   it('passes the schema and the secrets scan', () => {
-    const f = evaluateEnv(readFileSync(`${examplesDir}/config/.env.production`, 'utf8'), 'examples/config/.env.production', parseConfigurationParams({ 'unknown-keys': 'warn' }));
+    const f = evaluateEnv(
+      readFileSync(`${examplesDir}/config/.env.production`, 'utf8'),
+      'examples/config/.env.production',
+      parseConfigurationParams({ 'unknown-keys': 'warn' }),
+    );
     expect(problems(f)).toEqual([]);
   });
 });
@@ -93,13 +112,21 @@ describe('schema checks', () => {
 
   it('requires keys, accepting the *_SECRET reference form', () => {
     const missing = only(base.replace(/^LOG_LEVEL=.*\n/m, '').replace(/^SECRET_KEY_SECRET=.*\n/m, ''));
-    expect(missing.map((f) => f.message)).toEqual(['required key LOG_LEVEL is missing', 'required key SECRET_KEY (or SECRET_KEY_SECRET) is missing']);
+    expect(missing.map((f) => f.message)).toEqual([
+      'required key LOG_LEVEL is missing',
+      'required key SECRET_KEY (or SECRET_KEY_SECRET) is missing',
+    ]);
   });
 
   it('accepts a custom schema', () => {
-    const p = parseConfigurationParams({ rules: ['schema'], schema: { PORT: { type: 'int', min: 1024, required: true } } });
+    const p = parseConfigurationParams({
+      rules: ['schema'],
+      schema: { PORT: { type: 'int', min: 1024, required: true } },
+    });
     expect(problems(evaluateEnv('PORT=80\n', 'e', p))[0]?.message).toBe('PORT=80 is below the minimum 1024');
-    expect(() => parseConfigurationParams({ schema: { PORT: { type: 'integer' } } })).toThrow(/'schema.PORT.type' must be one of/);
+    expect(() => parseConfigurationParams({ schema: { PORT: { type: 'integer' } } })).toThrow(
+      /'schema.PORT.type' must be one of/,
+    );
   });
 });
 

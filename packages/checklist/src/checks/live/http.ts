@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { probeHttp } from '@ralph-deploy/probe';
 import { redactUrl } from '@ralph-deploy/common';
 import type { Finding } from '../../types.js';
@@ -8,8 +9,16 @@ export async function checkHttp(
   expectStatus: number[] | undefined,
   timeoutMs: number,
   signal: AbortSignal,
+  ca?: string,
 ): Promise<Finding[]> {
-  const r = await probeHttp({ url, timeoutMs, signal, readBody: false, ...(expectStatus ? { expectStatus } : {}) });
+  const r = await probeHttp({
+    url,
+    timeoutMs,
+    signal,
+    readBody: false,
+    ...(expectStatus ? { expectStatus } : {}),
+    ...(ca ? { ca: [...tls.rootCertificates, ca].join('\n') } : {}),
+  });
   const shown = redactUrl(url);
   if (r.ok) return [{ level: 'pass', message: `${shown} answered ${r.status} in ${Math.round(r.latencyMs)} ms` }];
   if (r.status !== undefined)

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CheckContext, CheckKind, CheckOutcome } from '../../types.js';
 import { checkElastiCache, checkRds, checkS3Bucket, checkSecrets } from './aws.js';
 import { checkDns } from './dns.js';
@@ -27,6 +29,8 @@ export interface LiveParams {
   instance?: string;
   replicationGroup?: string;
   bucket?: string;
+  /** Extra trusted CA certificate (PEM file, relative to the workspace) for http and tls. */
+  caFile?: string;
 }
 
 const strings = (v: unknown) => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -60,6 +64,7 @@ export function parseLiveParams(p: Record<string, unknown>): LiveParams {
   if (p.instance !== undefined) o.instance = String(p.instance);
   if (p['replication-group'] !== undefined) o.replicationGroup = String(p['replication-group']);
   if (p.bucket !== undefined) o.bucket = String(p.bucket);
+  if (p['ca-file'] !== undefined) o.caFile = String(p['ca-file']);
   return o;
 }
 
@@ -77,6 +82,7 @@ export const liveCheck: CheckKind<LiveParams> = {
     const t = ctx.targets;
     const url = p.url ?? t.url;
     const skip = (what: string) => ({ skipped: `${what} not configured`, findings: [] });
+    const ca = p.caFile ? await readFile(resolve(ctx.cwd, p.caFile), 'utf8') : undefined;
     switch (p.probe) {
       case 'postgres':
         return t.databaseUrl
@@ -88,7 +94,7 @@ export const liveCheck: CheckKind<LiveParams> = {
           : skip("input 'redis-url'");
       case 'http':
         return url
-          ? { findings: await checkHttp(joinUrl(url, p.path), p.expectStatus, p.timeoutMs, ctx.signal) }
+          ? { findings: await checkHttp(joinUrl(url, p.path), p.expectStatus, p.timeoutMs, ctx.signal, ca) }
           : skip("input 'url'");
       case 'tls': {
         const u = url ? new URL(url) : undefined;
@@ -97,7 +103,14 @@ export const liveCheck: CheckKind<LiveParams> = {
         if (u && !p.host && u.protocol !== 'https:')
           return { findings: [{ level: 'fail', message: `${u.origin} is not https: no certificate to check` }] };
         return {
-          findings: await checkTlsCertificate(host, p.port ?? Number(u?.port || 443), p.minDays, ctx.now, p.timeoutMs),
+          findings: await checkTlsCertificate(
+            host,
+            p.port ?? Number(u?.port || 443),
+            p.minDays,
+            ctx.now,
+            p.timeoutMs,
+            ca,
+          ),
         };
       }
       case 'dns': {

@@ -12,10 +12,16 @@ export interface PeerCertificate {
 }
 
 /** Opens a TLS connection (SNI = host) and reads the server certificate, verified against the trust store. */
-export function fetchCertificate(host: string, port: number, timeoutMs: number): Promise<PeerCertificate> {
+export function fetchCertificate(host: string, port: number, timeoutMs: number, ca?: string): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
     // rejectUnauthorized false: an untrusted certificate is a finding to report, not a socket error.
-    const socket = tls.connect({ host, port, servername: host, rejectUnauthorized: false });
+    const socket = tls.connect({
+      host,
+      port,
+      servername: host,
+      rejectUnauthorized: false,
+      ...(ca ? { ca: [...tls.rootCertificates, ca] } : {}),
+    });
     const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
@@ -46,10 +52,11 @@ export async function checkTlsCertificate(
   minDays: number,
   now: Date,
   timeoutMs = 10_000,
+  ca?: string,
 ): Promise<Finding[]> {
   let cert: PeerCertificate;
   try {
-    cert = await fetchCertificate(host, port, timeoutMs);
+    cert = await fetchCertificate(host, port, timeoutMs, ca);
   } catch (e: unknown) {
     return [{ level: 'fail', message: `TLS to ${host}:${port} failed: ${errorMessage(e)}` }];
   }

@@ -77,9 +77,22 @@ export function checkNetworkPolicy(objects: K8sObject[], p: ManifestParams): Fin
         // `namespaceSelector: {}` alone means "every pod in the cluster", often meant as "anywhere":
         // it does not match addresses outside the cluster (RDS, ElastiCache, external APIs).
         const peers = isObj(rule) ? list(rule.to) : [];
-        const everyPod = peers.some((peer) => isObj(peer) && isObj(peer.namespaceSelector) && Object.keys(peer.namespaceSelector).length === 0 && peer.podSelector === undefined);
+        const everyPod = peers.some(
+          (peer) =>
+            isObj(peer) &&
+            isObj(peer.namespaceSelector) &&
+            Object.keys(peer.namespaceSelector).length === 0 &&
+            peer.podSelector === undefined,
+        );
         if (everyPod && !peers.some((peer) => isObj(peer) && isObj(peer.ipBlock))) {
-          out.push(at(np, ['spec', 'egress', i], 'warn', 'egress to namespaceSelector: {} allows only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock'));
+          out.push(
+            at(
+              np,
+              ['spec', 'egress', i],
+              'warn',
+              'egress to namespaceSelector: {} allows only in-cluster pods; services outside the cluster (RDS, ElastiCache, external APIs) need an ipBlock',
+            ),
+          );
         }
       });
       list(get(np.value, ['spec', 'ingress'])).forEach((rule, i) => {
