@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  CreateBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  GetObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { chmod, mkdtemp, open, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memoryLogger } from '../../packages/common/src/index.js';
+import {
+  openStore,
+  resolveBackup,
+  runBackup,
+  runRestore,
+  runVerify,
+  type BackupStore,
+} from '../../packages/backup/src/index.js';
+import { startMoto, startPostgres, type MotoService, type PostgresService } from '../harness/services.js';
+import { SEED_SQL } from './helpers/fixtures.js';
+import { startFaultProxy } from './helpers/s3-fault-proxy.js';
+
+let pg: PostgresService;
+let moto: MotoService;
+let s3: S3Client;
+let appUrl: string;
+let bigUrl: string;
+const REAL_PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
+
+beforeAll(async () => {
+  [pg, moto] = await Promise.all([startPostgres(), startMoto()]);
+  Object.assign(process.env, moto.env);
+  s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1' });
+  await s3.send(new CreateBucketCommand({ Bucket: 'backups' }));
+  appUrl = await pg.createDatabase('app');
+  await pg.query(SEED_SQL, [], 'app');
+  // ~30 MB of poorly compressible rows: enough for several 5 MiB multipart parts.
+  bigUrl = await pg.createDatabase('big');
+  await pg.query(
+    `create table blob (id int primary key, body text);
+    insert into blob select g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) || md5((g * 31)::text) || md5((g * 61)::text) from generate_series(1, 180000) g;
+    analyze blob;`,
+    [],
+    'big',
+  );
+}, 120_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await Promise.all([pg?.stop(), moto?.stop()]);
+}, 60_000);
+
+async function fileStore(): Promise<{ store: BackupStore; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ralph-store-'));
+  return { store: openStore(`file://${dir}`), dir };
+}
+
+async function s3State(prefix: string): Promise<{ objects: string[]; uploads: string[] }> {
+  const o = await s3.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: prefix }));
+  const u = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'backups', Prefix: prefix }));
+  return {
+    objects: (o.Contents ?? []).map((x) => x.Key as string),
+    uploads: (u.Uploads ?? []).map((x) => x.Key as string),
+  };
+}
+
+/** A pg_dump on a pg-bin-dir that streams `bytes` bytes of a real dump, then kills itself. */
+async function dyingPgDump(bytes: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ralph-bin-'));
+  await writeFile(
+    join(dir, 'pg_dump'),
+    `#!/bin/bash\nif [ "$1" = "--version" ]; then exec ${REAL_PG_DUMP} --version; fi\n${REAL_PG_DUMP} "$@" | head -c ${bytes}\nkill -9 $$\n`,
+  );
+  await chmod(join(dir, 'pg_dump'), 0o755);
+  return dir;
+}
+
+describe('a failing pg_dump fails the backup and leaves nothing complete-looking', () => {
+  it('killed mid-stream, file destination', async () => {
+    const { store, dir } = await fileStore();
+    const pgBinDir = await dyingPgDump(200_000);
+    await expect(
+      runBackup({ databaseUrl: appUrl, store, compression: 'zstd', level: 3, pgBinDir, log: memoryLogger() }),
+    ).rejects.toThrow(/pg_dump was killed by SIGKILL/);
+    expect(await store.list()).toEqual([]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('killed after several multipart parts, S3 destination: the upload is aborted', async () => {
+    const store = openStore('s3://backups/killed');
+    const pgBinDir = await dyingPgDump(16 * 1024 * 1024);
+    await expect(
+      runBackup({ databaseUrl: bigUrl, store, compression: 'none', level: 0, pgBinDir, log: memoryLogger() }),
+    ).rejects.toThrow(/pg_dump was killed/);
+    expect(await s3State('killed/')).toEqual({ objects: [], uploads: [] });
+    store.close();
+  });
+
+  it('a database that does not exist', async () => {
+    const { store } = await fileStore();
+    const log = memoryLogger();
+    const err = await runBackup({
+      databaseUrl: pg.urlFor('no_such_db'),
+      store,
+      compression: 'zstd',
+      level: 3,
+      log,
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/database "no_such_db" does not exist/);
+    expect((err as Error).message).not.toContain(pg.password);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('a pg_dump older than the server is refused before starting, saying how to fix it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ralph-bin-'));
+    await writeFile(join(dir, 'pg_dump'), `#!/bin/bash\necho "pg_dump (PostgreSQL) 13.9"\n`);
+    await chmod(join(dir, 'pg_dump'), 0o755);
+    const { store } = await fileStore();
+    await expect(
+      runBackup({ databaseUrl: appUrl, store, compression: 'zstd', level: 3, pgBinDir: dir, log: memoryLogger() }),
+    ).rejects.toThrow(
+      /is version 13, older than the server .*\(15\): set pg-bin-dir to \/usr\/lib\/postgresql\/15\/bin/,
+    );
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('an S3 failure in the middle of an upload', () => {
+  it('aborts the multipart upload and leaves no object and no manifest', async () => {
+    const proxy = await startFaultProxy(moto.endpoint, 2);
+    const store = openStore('s3://backups/flaky', { s3Endpoint: proxy.url });
+    try {
+      await expect(
+        runBackup({ databaseUrl: bigUrl, store, compression: 'none', level: 0, log: memoryLogger() }),
+      ).rejects.toThrow(/backup .* failed/);
+      expect(proxy.failedAttempts()).toBeGreaterThan(0);
+      expect(await s3State('flaky/')).toEqual({ objects: [], uploads: [] });
+    } finally {
+      store.close();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('a corrupted object', () => {
+  it('fails restore and verify on its checksum (file), leaving the target untouched', async () => {
+    const { store, dir } = await fileStore();
+    const log = memoryLogger();
+    const { manifest } = await runBackup({ databaseUrl: appUrl, store, compression: 'zstd', level: 3, log });
+    const dump = manifest.objects.find((o) => o.kind === 'database')!;
+    const fh = await open(join(dir, dump.key), 'r+');
+    await fh.write(Buffer.from('CORRUPT!'), 0, 8, Math.floor(dump.sizeBytes / 2));
+    await fh.close();
+    const target = pg.urlFor('corrupt_target');
+    await expect(runRestore({ store, manifest, targetUrl: target, jobs: 2, clean: false, log })).rejects.toThrow(
+      new RegExp(
+        `${dump.key} failed its checksum: sha256 [0-9a-f]{64} \\(${dump.sizeBytes} bytes\\), the manifest says ${dump.sha256}`,
+      ),
+    );
+    const tables = await pg.query(
+      `select count(*)::int as n from pg_tables where schemaname in ('ralph', 'audit')`,
+      [],
+      'corrupt_target',
+    );
+    expect(tables.rows[0]!.n).toBe(0);
+    const v = await runVerify({ store, manifest, serverUrl: pg.url, jobs: 2, rowTolerance: 0.1, log });
+    expect(v.passed).toBe(false);
+    expect(v.checks[0]).toMatchObject({ status: 'fail', title: 'checksums and restore' });
+    expect(v.checks[0]!.detail).toMatch(/failed its checksum/);
+  });
+
+  it('fails restore on its checksum (S3, uncompressed so only the checksum can catch it)', async () => {
+    const store = openStore('s3://backups/corrupt');
+    const log = memoryLogger();
+    const { manifest } = await runBackup({ databaseUrl: appUrl, store, compression: 'none', level: 0, log });
+    const dump = manifest.objects.find((o) => o.kind === 'database')!;
+    const key = `corrupt/${dump.key}`;
+    const body = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'backups', Key: key }))).Body!.transformToByteArray(),
+    );
+    const at = Math.floor(body.length * 0.7);
+    body[at] = (body[at] as number) ^ 0xff;
+    await s3.send(new PutObjectCommand({ Bucket: 'backups', Key: key, Body: body }));
+    const resolved = await resolveBackup(store, manifest.id, log);
+    await expect(
+      runRestore({
+        store,
+        manifest: resolved.manifest,
+        targetUrl: pg.urlFor('corrupt_s3'),
+        jobs: 2,
+        clean: false,
+        log,
+      }),
+    ).rejects.toThrow(/failed its checksum/);
+    store.close();
+  });
+});
