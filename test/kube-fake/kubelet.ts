@@ -134,10 +134,10 @@ function containerView(pod: Pod, container: Container, b: Behaviour, t: number, 
     const nextStart = runEnd + EXITED_WINDOW_SECONDS + restartBackoffSeconds(run);
     if (t < runEnd + EXITED_WINDOW_SECONDS) return { status: { ...common, state: exit }, everStarted: true };
     if (t < nextStart) {
-      const backoff = restartBackoffSeconds(run + 1);
-      const message = `back-off ${formatBackoff(backoff)} restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
+      // restartCount counts earlier instances, so it only grows when the next instance starts
+      const message = `back-off ${formatBackoff(restartBackoffSeconds(run))} restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
       return {
-        status: { ...common, restartCount: run + 1, state: waiting('CrashLoopBackOff', message), lastState: exit },
+        status: { ...common, state: waiting('CrashLoopBackOff', message), lastState: exit },
         everStarted: true,
       };
     }
