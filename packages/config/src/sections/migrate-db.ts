@@ -17,12 +17,13 @@ export const migrateDbInputs = {
       'PostgreSQL connection URL, e.g. postgres://user:pass@host:5432/db?sslmode=require (masked, password included). Required for every command except lint (where it adds live-catalog checks).',
   }),
   migrations: input.string({
-    description: 'Directory of V<version>__<description>.sql and R__<description>.sql files (searched recursively).',
+    description:
+      'Directory of V<version>__<description>.sql and R__<description>.sql files, searched recursively (default db/migrations).',
     default: 'db/migrations',
   }),
   command: input.enum(['migrate', 'plan', 'status', 'lint', 'repair', 'baseline'] as const, {
     description:
-      'migrate: lint, validate and apply pending migrations. plan: show what would run, change nothing. status: applied and pending migrations. lint: check the files. repair: clear failed (dirty) entries and realign checksums. baseline: adopt an existing database at baseline-version.',
+      'migrate: lint, validate and apply pending migrations. plan: show what would run, change nothing. status: applied and pending migrations. lint: check the files. repair: clear failed (dirty) entries and realign checksums. baseline: adopt an existing database at baseline-version. Default migrate.',
     default: 'migrate',
   }),
   'lock-timeout': input.duration({
