@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import { leaksOf, runAction, type RunResult } from '../harness/run-action.js';
 import { startMoto, type MotoService } from '../harness/services.js';
 import { exampleSection, workspaceWith } from './spec.js';
 
 // Run `pnpm build provision` first: these tests run dist/provision/index.js like the runner does.
+// Each run starts the bundle in a child process (seconds on a busy machine): generous timeouts.
+jest.setTimeout(300_000);
+
 describe('provision action against moto_server (end to end)', () => {
   let moto: MotoService;
   let env: Record<string, string>;
@@ -18,11 +20,9 @@ describe('provision action against moto_server (end to end)', () => {
     runs.push(r);
     return r;
   };
-  const sdkConfig = () => ({
-    region: 'us-west-2',
-    endpoint: moto.endpoint,
-    credentials: { accessKeyId: env['AWS_ACCESS_KEY_ID'] ?? '', secretAccessKey: env['AWS_SECRET_ACCESS_KEY'] ?? '' },
-  });
+  /** Reads state back with the aws CLI, independently of the code under test. */
+  const awsCli = (...args: string[]): any =>
+    JSON.parse(execFileSync('aws', ['--endpoint-url', moto.endpoint, '--region', 'us-west-2', '--output', 'json', ...args], { env: { ...process.env, ...env } }).toString());
   const planOf = (r: RunResult) => JSON.parse(r.outputs['plan'] ?? '[]') as { resource: string; action: string; result?: string; drift?: unknown[] }[];
 
   beforeAll(async () => {
@@ -99,9 +99,8 @@ describe('provision action against moto_server (end to end)', () => {
       },
     ]);
     expect(r.summary).toContain('max-size: desired 12, actual 10');
-    const eks = new EKSClient(sdkConfig());
-    const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: 'ralph-production', nodegroupName: 'workers' }));
-    expect(ng.nodegroup?.scalingConfig).toEqual({ minSize: 2, maxSize: 12, desiredSize: 3 });
+    const ng = awsCli('eks', 'describe-nodegroup', '--cluster-name', 'ralph-production', '--nodegroup-name', 'workers');
+    expect(ng.nodegroup.scalingConfig).toEqual({ minSize: 2, maxSize: 12, desiredSize: 3 });
   });
 
   test('replacement drift fails with one line, points at the spec, and changes nothing', async () => {
@@ -134,9 +133,8 @@ describe('provision action against moto_server (end to end)', () => {
   });
 
   test('the generated master password never appears in any log, output, summary or report', async () => {
-    const secrets = new SecretsManagerClient(sdkConfig());
-    const s = await secrets.send(new GetSecretValueCommand({ SecretId: 'ralph-deploy/production/ralph-prod-db/master' }));
-    const password = (JSON.parse(s.SecretString ?? '{}') as { password: string }).password;
+    const s = awsCli('secretsmanager', 'get-secret-value', '--secret-id', 'ralph-deploy/production/ralph-prod-db/master');
+    const password = (JSON.parse(s.SecretString) as { password: string }).password;
     expect(password.length).toBe(32);
     expect(runs.length).toBeGreaterThan(5);
     for (const r of runs) expect(leaksOf(r, password)).toEqual([]);

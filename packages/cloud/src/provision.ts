@@ -58,7 +58,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  return { ...result, kubeconfig: await kubeconfig(), commands: commands() };
+  return { ...result, kubeconfig: kubeconfig(result.states), commands: commands() };
 }
 
 function awsPlan(o: ProvisionOptions) {
@@ -72,10 +72,9 @@ function awsPlan(o: ProvisionOptions) {
   return {
     resources,
     commands: () => [] as string[][],
-    kubeconfig: async (): Promise<KubeconfigEntry | undefined> => {
+    kubeconfig: (states: Refs): KubeconfigEntry | undefined => {
       if (!cluster) return undefined;
-      const r = resources.find((x) => resourceKey(x) === resourceKey({ kind: KIND.eksCluster, name: cluster.name }));
-      const c = r ? ((await r.read(new Refs())) as ClusterState | undefined) : undefined;
+      const c = states.get<ClusterState>(resourceKey({ kind: KIND.eksCluster, name: cluster.name }));
       if (!c?.endpoint) return undefined;
       return eksKubeconfigEntry({ arn: c.arn, name: cluster.name, region: clients.region, endpoint: c.endpoint, ca: c.certificateAuthority });
     },
@@ -100,9 +99,9 @@ function gcpPlan(o: ProvisionOptions) {
   return {
     resources,
     commands: () => gcloud.commands,
-    kubeconfig: async (): Promise<KubeconfigEntry | undefined> => {
+    kubeconfig: (states: Refs): KubeconfigEntry | undefined => {
       if (!gke || !cluster) return undefined;
-      const c = await gke.read(new Refs());
+      const c = states.get<GkeState>(resourceKey(gke));
       if (!c?.endpoint) return undefined;
       return gkeKubeconfigEntry({ project: infra.project, location: cluster.location, name: cluster.name, endpoint: c.endpoint, ca: c.ca });
     },

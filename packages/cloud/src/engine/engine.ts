@@ -63,7 +63,7 @@ export async function reconcile(resources: AnyResource[], o: EngineOptions): Pro
   for (const item of plan) if (item.action === 'replace-needed') item.acknowledged = isAcknowledged(item, o.acknowledgeReplacement);
   const blocked = plan.filter((i) => i.action === 'replace-needed' && !i.acknowledged);
   const manual = plan.filter((i) => i.action === 'replace-needed' && i.acknowledged).flatMap(manualSteps);
-  if (!o.apply || blocked.length > 0) return { plan, changed: false, outputs, manual, blocked };
+  if (!o.apply || blocked.length > 0) return { plan, changed: false, outputs, manual, blocked, states: refs };
 
   // Apply pass: re-read each resource now that its parents exist, so ids and diffs are current.
   const live = new Refs();
@@ -106,10 +106,10 @@ export async function reconcile(resources: AnyResource[], o: EngineOptions): Pro
       if (item.result === undefined) item.result = 'failed';
       item.error ??= errorMessage(e);
       markSkipped(plan, i + 1);
-      throw new ApplyFailed({ plan, changed, outputs, manual, blocked }, e);
+      throw new ApplyFailed({ plan, changed, outputs, manual, blocked, states: live }, e);
     }
   }
-  return { plan, changed, outputs, manual, blocked };
+  return { plan, changed, outputs, manual, blocked, states: live };
 }
 
 function markSkipped(plan: PlanItem[], from: number): void {

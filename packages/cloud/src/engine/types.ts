@@ -108,4 +108,6 @@ export interface RunResult {
   outputs: Record<string, string>;
   /** Replacements that were acknowledged: what must be done by hand. */
   manual: string[];
+  /** The last state read of each existing resource, by key. */
+  states: Refs;
 }

@@ -9,7 +9,7 @@ export interface ExecResult {
 /** How gcloud is run: the action passes its exec wrapper (@actions/exec), tests may pass anything. */
 export type ExecFn = (command: string, args: string[], options: { ignoreReturnCode: boolean; silent?: boolean }) => Promise<ExecResult>;
 
-const NOT_FOUND = /NOT_FOUND|was not found|does not exist|could not be found|HTTPError 404/i;
+const NOT_FOUND = /NOT_FOUND|not found|does not exist|code=404|HTTPError 404/i;
 
 /** The gcloud CLI with JSON output; one instance per project. */
 export class Gcloud {
