@@ -15,13 +15,17 @@ afterAll(async () => {
   await fake.stop();
 });
 
+// Responses are arbitrary JSON the assertions walk freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 async function raw(method: string, path: string, body?: unknown, contentType = 'application/json') {
   const response = await fetch(`${fake.url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
 }
 
 describe('errors are Kubernetes Status objects', () => {
@@ -205,7 +209,7 @@ describe('objects', () => {
         field: '.spec.replicas',
       },
     ]);
-    const forced = await api.objects.patch(
+    const forced = (await api.objects.patch(
       {
         ...manifest,
         spec: {
@@ -218,9 +222,9 @@ describe('objects', () => {
       'deployer',
       true,
       k8s.PatchStrategy.ServerSideApply,
-    );
-    expect((forced as k8s.V1Deployment).spec?.replicas).toBe(2);
-    expect((forced as k8s.V1Deployment).spec?.template.spec?.containers[0]?.image).toBe('applied:v2');
+    )) as k8s.V1Deployment;
+    expect(forced.spec?.replicas).toBe(2);
+    expect(forced.spec?.template.spec?.containers[0]?.image).toBe('applied:v2');
     expect(forced.metadata?.generation).toBe(3);
     const yamlBody = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n';
     const fromYaml = await raw(
