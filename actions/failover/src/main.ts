@@ -1,23 +1,50 @@
 import { runAction, type ActionContext } from '@ralph-deploy/action-kit';
 import { ActionError, InputError } from '@ralph-deploy/common';
 import { failoverInputs } from '@ralph-deploy/config';
-import { TIMELINE_HEADERS, kubeStandbyCluster, recoveryLine, runFailover, timelineRows, type FailoverOptions, type FailoverResult } from '@ralph-deploy/failover';
+import {
+  TIMELINE_HEADERS,
+  kubeStandbyCluster,
+  recoveryLine,
+  runFailover,
+  timelineRows,
+  type FailoverOptions,
+  type FailoverResult,
+} from '@ralph-deploy/failover';
 
 type Ctx = ActionContext<typeof failoverInputs>;
+type Inputs = Ctx['inputs'];
+
+/** An input that has a declared default or is required: the kit guarantees a value. */
+function need<K extends keyof Inputs>(i: Inputs, name: K): NonNullable<Inputs[K]> {
+  const v = i[name];
+  if (v === undefined || v === null || v === '') throw new InputError(String(name), 'is required');
+  return v as NonNullable<Inputs[K]>;
+}
 
 /** Checks the inputs that depend on each other; each error names the input to fix. */
 function validate(ctx: Ctx): string {
   const i = ctx.inputs;
   const environment = ctx.environment;
   if (!ctx.dryRun) {
-    if (!environment) throw new InputError('environment', "is required: the failover is confirmed by typing the environment's name into 'confirm'");
+    if (!environment)
+      throw new InputError(
+        'environment',
+        "is required: the failover is confirmed by typing the environment's name into 'confirm'",
+      );
     if ((i.confirm ?? '') !== environment) {
-      throw new InputError('confirm', `must equal the environment name to fail over: type "${environment}" (nothing was changed)`);
+      throw new InputError(
+        'confirm',
+        `must equal the environment name to fail over: type "${environment}" (nothing was changed)`,
+      );
     }
   }
-  if (!i.force && !i['primary-health-url']) throw new InputError('primary-health-url', "is required unless 'force' is true");
+  if (!i.force && !i['primary-health-url'])
+    throw new InputError('primary-health-url', "is required unless 'force' is true");
   if (i['record-type'] !== 'CNAME' && !i['standby-target-zone-id']) {
-    throw new InputError('standby-target-zone-id', `is required for a ${i['record-type']} record (an alias to 'standby-target')`);
+    throw new InputError(
+      'standby-target-zone-id',
+      `is required for a ${i['record-type']} record (an alias to 'standby-target')`,
+    );
   }
   return environment || '(no environment)';
 }
@@ -27,24 +54,28 @@ function options(ctx: Ctx, environment: string): FailoverOptions {
   const o: FailoverOptions = {
     environment,
     dryRun: ctx.dryRun,
-    force: i.force,
-    primary: { failureThreshold: i['failure-threshold'], probeIntervalMs: i['probe-interval'], probeTimeoutMs: i['probe-timeout'] },
-    replica: { instanceId: i['replica-db-instance'], timeoutMs: i['promote-timeout'] },
+    force: i.force === true,
+    primary: {
+      failureThreshold: need(i, 'failure-threshold'),
+      probeIntervalMs: need(i, 'probe-interval'),
+      probeTimeoutMs: need(i, 'probe-timeout'),
+    },
+    replica: { instanceId: need(i, 'replica-db-instance'), timeoutMs: need(i, 'promote-timeout') },
     dns: {
-      zoneId: i['hosted-zone-id'],
-      name: i['record-name'],
-      type: i['record-type'],
-      target: i['standby-target'],
-      ttl: i['record-ttl'],
-      timeoutMs: i['dns-timeout'],
+      zoneId: need(i, 'hosted-zone-id'),
+      name: need(i, 'record-name'),
+      type: need(i, 'record-type'),
+      target: need(i, 'standby-target'),
+      ttl: need(i, 'record-ttl'),
+      timeoutMs: need(i, 'dns-timeout'),
     },
     standby: {
-      namespace: i['standby-namespace'],
-      deployment: i['standby-deployment'],
-      replicas: i['standby-replicas'],
-      timeoutMs: i['rollout-timeout'],
-      healthUrl: i['standby-health-url'],
-      smokeTimeoutMs: i['smoke-timeout'],
+      namespace: need(i, 'standby-namespace'),
+      deployment: need(i, 'standby-deployment'),
+      replicas: need(i, 'standby-replicas'),
+      timeoutMs: need(i, 'rollout-timeout'),
+      healthUrl: need(i, 'standby-health-url'),
+      smokeTimeoutMs: need(i, 'smoke-timeout'),
       cluster: kubeStandbyCluster({
         ...(i.kubeconfig ? { kubeconfig: i.kubeconfig } : {}),
         ...(i['standby-context'] ? { context: i['standby-context'] } : {}),
@@ -52,7 +83,11 @@ function options(ctx: Ctx, environment: string): FailoverOptions {
         signal: ctx.signal,
       }),
     },
-    notify: { topicArn: i['sns-topic-arn'], rtoMs: i.rto, ...(ctx.github.runUrl ? { runUrl: ctx.github.runUrl } : {}) },
+    notify: {
+      topicArn: need(i, 'sns-topic-arn'),
+      rtoMs: need(i, 'rto'),
+      ...(ctx.github.runUrl ? { runUrl: ctx.github.runUrl } : {}),
+    },
     log: ctx.log,
     signal: ctx.signal,
   };
@@ -64,14 +99,19 @@ function options(ctx: Ctx, environment: string): FailoverOptions {
 }
 
 function report(ctx: Ctx, r: FailoverResult, environment: string): void {
-  const title = ctx.dryRun ? `Failover plan for ${environment}` : r.failedOver ? `Failover of ${environment}: complete` : `Failover of ${environment}: NOT complete`;
+  const title = ctx.dryRun
+    ? `Failover plan for ${environment}`
+    : r.failedOver
+      ? `Failover of ${environment}: complete`
+      : `Failover of ${environment}: NOT complete`;
   ctx.summary.heading(title).text(recoveryLine(r)).table(TIMELINE_HEADERS, timelineRows(r));
-  if (r.skipped.length > 0 && !ctx.dryRun) ctx.summary.text(`Already done before this run (skipped): ${r.skipped.join(', ')}.`);
+  if (r.skipped.length > 0 && !ctx.dryRun)
+    ctx.summary.text(`Already done before this run (skipped): ${r.skipped.join(', ')}.`);
   const warnings = r.timeline.flatMap((e) => e.warnings.map((w) => `${e.title}: ${w}`));
   if (warnings.length > 0) ctx.summary.heading('Warnings', 3).list(warnings);
-  for (const w of warnings) ctx.annotate({ level: 'warning', message: w, title: 'failover' });
+  // Step warnings were already logged as ::warning:: annotations while the steps ran.
   if (r.recoverySeconds !== undefined && r.recoverySeconds > r.rtoSeconds) {
-    ctx.annotate({ level: 'warning', message: recoveryLine(r), title: 'Recovery time over the RTO' });
+    ctx.log.warning(`Over the RTO: ${recoveryLine(r)}`);
   }
 }
 

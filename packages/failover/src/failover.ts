@@ -75,6 +75,8 @@ export function buildSteps(
   return [
     confirmPrimaryDown({
       ...(o.primary.healthUrl ? { healthUrl: o.primary.healthUrl } : {}),
+      environment: o.environment,
+      staleAfterMs: o.notify.rtoMs,
       threshold: o.primary.failureThreshold,
       intervalMs: o.primary.probeIntervalMs,
       probeTimeoutMs: o.primary.probeTimeoutMs,

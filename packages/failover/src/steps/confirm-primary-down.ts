@@ -4,6 +4,9 @@ import type { FailoverStep, Observation, RunContext } from '../types.js';
 
 export interface ConfirmPrimaryDownOptions {
   healthUrl?: string;
+  environment: string;
+  /** A confirmation older than this that never led to a promotion is stale (a past, abandoned attempt). */
+  staleAfterMs: number;
   /** Consecutive failed probes needed. */
   threshold: number;
   intervalMs: number;
@@ -16,7 +19,9 @@ export function describeProbe(r: ProbeResult): string {
 
 /**
  * Step 1: the primary must fail `threshold` probes in a row, so a blip never triggers a failover.
- * Skipped with `force`, or when an earlier run already confirmed the outage and went on to promote.
+ * The confirmation is recorded (it starts the recovery clock), so a re-run after a later step failed
+ * does not probe again; the fence step still refuses if the primary has come back meanwhile.
+ * Skipped with `force`.
  */
 export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
   let firstProbe: ProbeResult | undefined;
@@ -31,7 +36,11 @@ export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
 
     async observe(ctx): Promise<Observation> {
       const started = ctx.record.get('startedAt');
-      if (started) return { done: true, state: `outage confirmed by an earlier run (failover started ${started})` };
+      const stale =
+        started !== undefined &&
+        !ctx.record.get('promotedAt') &&
+        ctx.now().getTime() - Date.parse(started) > o.staleAfterMs;
+      if (started && !stale) return { done: true, state: `outage confirmed by an earlier run at ${started}` };
       if (ctx.force)
         return { done: true, state: 'not checked: force', warnings: ['force: the primary was not confirmed down'] };
       if (!o.healthUrl) throw new ActionError("Input 'primary-health-url' is required unless 'force' is true");
@@ -57,6 +66,10 @@ export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
         if (attempt < o.threshold) await sleep(o.intervalMs, ctx.signal);
       }
       confirmed = true;
+      await ctx.record.set({
+        startedAt: (ctx.outageObservedAt ?? ctx.now()).toISOString(),
+        environment: o.environment,
+      });
       return { action: `${failures} consecutive probes failed: primary confirmed down` };
     },
 
