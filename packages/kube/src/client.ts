@@ -7,6 +7,7 @@ import {
   ServerConfiguration,
   Watch,
   createConfiguration,
+  setHeaderOptions,
   type Configuration,
   type KubernetesObject,
   type Middleware,
@@ -228,16 +229,9 @@ class NamespacedObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** Per-call options that set the patch Content-Type (the generated API defaults to JSON patch). */
 function contentType(value: string) {
-  const setHeader: Middleware = {
-    pre: async (ctx: RequestContext) => {
-      ctx.setHeaderParam('Content-Type', value);
-      return ctx;
-    },
-    post: async (response) => response,
-  };
-  // The object-parameter API wraps promise middleware itself; its declared type says otherwise.
-  return { middleware: [setHeader], middlewareMergeStrategy: 'append' } as never;
+  return setHeaderOptions('Content-Type', value);
 }
 
 export interface CallOptions {

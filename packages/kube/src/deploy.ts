@@ -7,7 +7,7 @@ import { HealthMonitor } from './health-monitor.js';
 import { applyImageMap, imagePatch, setManifestImage, type ImageChange } from './images.js';
 import { loadManifests, type Manifest } from './manifests.js';
 import { monitorRollout, readSnapshot, type FailureSignal, type MonitorOutcome } from './monitor.js';
-import { CHANGE_CAUSE_ANNOTATION, describeReplicaSet, revisionOf } from './replicasets.js';
+import { CHANGE_CAUSE_ANNOTATION, describeReplicaSet, ownedReplicaSets, revisionOf } from './replicasets.js';
 import { rollbackDeployment, type RollbackSettings } from './rollback.js';
 import type { RolloutReport } from './report.js';
 import { Timeline } from './timeline.js';
@@ -293,8 +293,10 @@ export async function finalSnapshot(
     const snap = await readSnapshot(api, s.namespace, d);
     return {
       revision: revisionOf(d) || undefined,
-      replicaSets: snap.replicaSets
-        .filter((rs) => (rs.spec?.replicas ?? 0) > 0 || (rs.status?.replicas ?? 0) > 0 || rs === snap.newReplicaSet)
+      // Newest revisions first: the live one, the failed one, the one restored.
+      replicaSets: ownedReplicaSets(d, snap.replicaSets)
+        .sort((a, b) => revisionOf(b) - revisionOf(a))
+        .slice(0, 5)
         .map(describeReplicaSet),
     };
   } catch (e: unknown) {
