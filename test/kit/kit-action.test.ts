@@ -26,11 +26,11 @@ const run = (inputs: Record<string, string>, extra: Parameters<typeof runAction>
 
 describe('typed inputs', () => {
   it('parses every input type and sets outputs', async () => {
-    const r = await run({ 'lock-timeout': '1m30s', retries: '7', paths: 'a, b ,c', labels: 'team=core\ntier = web', verbose: 'yes', 'dry-run': 'true' });
+    const r = await run({ 'lock-timeout': '1m30s', 'lock-retries': '7', paths: 'a, b ,c', labels: 'team=core\ntier = web', verbose: 'yes', 'dry-run': 'true' });
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toMatchObject({
       'lock-timeout-ms': '90000',
-      retries: '7',
+      'lock-retries': '7',
       paths: '["a","b","c"]',
       labels: '{"team":"core","tier":"web"}',
       verbose: 'true',
@@ -42,13 +42,13 @@ describe('typed inputs', () => {
   it('applies declared defaults', async () => {
     const r = await run({});
     expect(r.exitCode).toBe(0);
-    expect(r.outputs).toMatchObject({ 'lock-timeout-ms': '5000', retries: '3', verbose: 'false', 'dry-run': 'false' });
+    expect(r.outputs).toMatchObject({ 'lock-timeout-ms': '5000', 'lock-retries': '3', verbose: 'false', 'dry-run': 'false' });
   });
 
   it.each([
-    [{ retries: '11' }, "Input 'retries': 11 is above the maximum 10"],
-    [{ retries: '2.5' }, "Input 'retries': 2.5 is not a whole number"],
-    [{ retries: 'many' }, `Input 'retries': "many" is not a number`],
+    [{ 'lock-retries': '11' }, "Input 'lock-retries': 11 is above the maximum 10"],
+    [{ 'lock-retries': '2.5' }, "Input 'lock-retries': 2.5 is not a whole number"],
+    [{ 'lock-retries': 'many' }, `Input 'lock-retries': "many" is not a number`],
     [{ 'lock-timeout': '5 minutes' }, `Input 'lock-timeout': "5 minutes" is not a duration (examples: 500ms, 5s, 10m, 1h)`],
     [{ mode: 'explode' }, `Input 'mode': "explode" is not one of ok, fail, crash, annotate, hang, leak`],
     [{ verbose: 'sure' }, `Input 'verbose': "sure" is not a boolean (use true or false)`],
@@ -73,14 +73,14 @@ describe('spec file', () => {
 
   it('resolves input > environment section > defaults section > declared default', async () => {
     const ws = spec(
-      ['version: 1', 'defaults:', '  migrate-db:', '    lock-timeout: 10s', '    retries: 4', 'environments:', '  production:', '    migrate-db:', '      retries: 6', '  staging: {}', ''].join('\n'),
+      ['version: 1', 'defaults:', '  migrate-db:', '    lock-timeout: 10s', '    lock-retries: 4', 'environments:', '  production:', '    migrate-db:', '      lock-retries: 6', '  staging: {}', ''].join('\n'),
     );
     const prod = await run({ environment: 'production' }, { cwd: ws });
-    expect(prod.outputs).toMatchObject({ 'lock-timeout-ms': '10000', retries: '6', environment: 'production' });
-    const explicit = await run({ environment: 'production', retries: '9' }, { cwd: ws });
-    expect(explicit.outputs.retries).toBe('9');
+    expect(prod.outputs).toMatchObject({ 'lock-timeout-ms': '10000', 'lock-retries': '6', environment: 'production' });
+    const explicit = await run({ environment: 'production', 'lock-retries': '9' }, { cwd: ws });
+    expect(explicit.outputs['lock-retries']).toBe('9');
     const staging = await run({ environment: 'staging' }, { cwd: ws });
-    expect(staging.outputs).toMatchObject({ retries: '4', 'lock-timeout-ms': '10000' });
+    expect(staging.outputs).toMatchObject({ 'lock-retries': '4', 'lock-timeout-ms': '10000' });
   });
 
   it('reports a bad spec value at file:line:column', async () => {
@@ -133,13 +133,13 @@ describe('spec file', () => {
 
 describe('failures, summary and reports', () => {
   it('writes the summary with tables and checklist marks, and a report file', async () => {
-    const r = await run({ retries: '2' });
+    const r = await run({ 'lock-retries': '2' });
     expect(r.summary).toContain('## Kit fixture');
-    expect(r.summary).toContain('| retries | 2 |');
+    expect(r.summary).toContain('| lock-retries | 2 |');
     expect(r.summary).toContain('| ✅ pass | first | ok |');
     expect(r.summary).toContain('| ⚠️ warn | second |  |');
     expect(r.summary).toContain('| ✋ manual | third |  |');
-    expect(JSON.parse(readFileSync(r.outputs.report as string, 'utf8'))).toEqual({ retries: 2 });
+    expect(JSON.parse(readFileSync(r.outputs.report as string, 'utf8'))).toEqual({ 'lock-retries': 2 });
   });
 
   it('turns an expected failure into one line without a stack, keeping the summary and outputs', async () => {
@@ -147,7 +147,7 @@ describe('failures, summary and reports', () => {
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual(['could not reach nothing']);
     expect(r.log).not.toMatch(/\n\s+at /);
-    expect(r.outputs.retries).toBe('3');
+    expect(r.outputs['lock-retries']).toBe('3');
     expect(r.summary).toContain('**Failed:** could not reach nothing');
   });
 
@@ -204,7 +204,7 @@ describe('masking', () => {
   });
 
   it('never echoes an invalid secret input', async () => {
-    const r = await run({ 'database-url': `  ${dbUrl}\n`, retries: 'x' });
+    const r = await run({ 'database-url': `  ${dbUrl}\n`, 'lock-retries': 'x' });
     expect(leaksOf(r, password)).toEqual([]);
   });
 });
