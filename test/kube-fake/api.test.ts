@@ -177,14 +177,14 @@ describe('objects', () => {
         },
       },
     };
-    const created = await api.objects.patch(
+    const created = (await api.objects.patch(
       manifest,
       undefined,
       undefined,
       'deployer',
       true,
       k8s.PatchStrategy.ServerSideApply,
-    );
+    )) as k8s.V1Deployment;
     expect(created.metadata?.generation).toBe(1);
     expect(created.metadata?.managedFields?.[0]).toMatchObject({ manager: 'deployer', operation: 'Apply' });
     // someone else scales it with an Update
