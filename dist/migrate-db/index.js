@@ -52213,9 +52213,14 @@ const deployRolloutInputs = {
         description: 'deploy: apply and watch the rollout, rolling back on failure. rollback: roll back now (to `to-revision` or the previous revision). status: report the rollout. Default deploy.',
         default: 'deploy',
     }),
-    namespace: input.string({ description: 'Namespace of the Deployment (and of manifests that name none). Default default.', default: 'default' }),
+    namespace: input.string({
+        description: 'Namespace of the Deployment (and of manifests that name none). Default default.',
+        default: 'default',
+    }),
     deployment: input.string({ description: 'Name of the Deployment to roll out, watch and roll back.', required: true }),
-    container: input.string({ description: 'Container whose image `image` sets. Default: the only container of the pod.' }),
+    container: input.string({
+        description: 'Container whose image `image` sets. Default: the only container of the pod.',
+    }),
     image: input.string({
         description: 'New image for `container` (e.g. ghcr.io/acme/web:1.4.2): set in the manifest of the Deployment when `manifests` has it, otherwise patched into the live Deployment.',
         pattern: /^[^\s]+$/,
@@ -52256,12 +52261,17 @@ const deployRolloutInputs = {
         integer: true,
         min: 0,
     }),
-    kubeconfig: input.string({ description: 'Path of a kubeconfig file. Default: KUBECONFIG, ~/.kube/config, or the in-cluster service account.' }),
+    kubeconfig: input.string({
+        description: 'Path of a kubeconfig file. Default: KUBECONFIG, ~/.kube/config, or the in-cluster service account.',
+    }),
     context: input.string({ description: "Kubeconfig context to use. Default: the kubeconfig's current context." }),
     'github-token': input.secret({
         description: 'Token with deployments: write. When set, a GitHub Deployment is created for `environment` with in_progress, success and failure statuses.',
     }),
-    'environment-url': input.url({ description: 'URL shown on the GitHub Deployment (e.g. https://app.example.com).', protocols: ['http', 'https'] }),
+    'environment-url': input.url({
+        description: 'URL shown on the GitHub Deployment (e.g. https://app.example.com).',
+        protocols: ['http', 'https'],
+    }),
 };
 
 ;// CONCATENATED MODULE: ./packages/config/src/sections/failover.ts
@@ -52558,7 +52568,8 @@ const preflightCheckInputs = {
 
 const cidr = schemas_string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.0.0.0/16');
 const provision_name = (what) => schemas_string().min(1).describe(what);
-const arn = schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+const arn = schemas_string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
 const awsSchema = strictObject({
     vpc: strictObject({
         name: provision_name('Name tag of the VPC (with the managed/environment tags it identifies the VPC).'),
@@ -52570,28 +52581,39 @@ const awsSchema = strictObject({
         .optional(),
     cluster: strictObject({
         name: provision_name('EKS cluster name.'),
-        version: schemas_string().regex(/^\d+\.\d+$/, 'must be like 1.31').describe('Kubernetes version (upgraded one minor at a time; never downgraded).'),
+        version: schemas_string()
+            .regex(/^\d+\.\d+$/, 'must be like 1.31')
+            .describe('Kubernetes version (upgraded one minor at a time; never downgraded).'),
         'role-arn': arn.describe('IAM role of the EKS control plane (AmazonEKSClusterPolicy).'),
         'node-group': strictObject({
             name: schemas_string().min(1).default('workers'),
             'instance-types': array(schemas_string().min(1)).min(1).default(['m5.xlarge']),
             'min-size': schemas_number().int().min(0).default(2),
             'max-size': schemas_number().int().min(1).default(10),
-            'desired-size': schemas_number().int().min(0).default(3).describe('Applied at creation; afterwards the autoscaler owns it.'),
+            'desired-size': schemas_number()
+                .int()
+                .min(0)
+                .default(3)
+                .describe('Applied at creation; afterwards the autoscaler owns it.'),
             'disk-size': schemas_number().int().min(1).default(100).describe('GiB per node.'),
             'capacity-type': schemas_enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
             'node-role-arn': arn.describe('IAM role of the nodes (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryReadOnly).'),
         }),
     })
-        .refine((c) => c['node-group']['min-size'] <= c['node-group']['max-size'], { message: 'node-group min-size must not exceed max-size' })
-        .refine((c) => c['node-group']['desired-size'] >= c['node-group']['min-size'] && c['node-group']['desired-size'] <= c['node-group']['max-size'], {
+        .refine((c) => c['node-group']['min-size'] <= c['node-group']['max-size'], {
+        message: 'node-group min-size must not exceed max-size',
+    })
+        .refine((c) => c['node-group']['desired-size'] >= c['node-group']['min-size'] &&
+        c['node-group']['desired-size'] <= c['node-group']['max-size'], {
         message: 'node-group desired-size must lie between min-size and max-size',
     })
         .optional(),
     database: strictObject({
         identifier: provision_name('RDS instance identifier.'),
         engine: literal('postgres').default('postgres'),
-        'engine-version': schemas_string().regex(/^\d+(\.\d+)?$/, 'must be like 15 or 15.4').default('15'),
+        'engine-version': schemas_string()
+            .regex(/^\d+(\.\d+)?$/, 'must be like 15 or 15.4')
+            .default('15'),
         'instance-class': schemas_string().default('db.t3.large'),
         'allocated-storage': schemas_number().int().min(20).default(100).describe('GB; can grow, never shrink.'),
         'storage-type': schemas_string().default('gp3'),
@@ -52599,8 +52621,12 @@ const awsSchema = strictObject({
         'backup-retention-days': schemas_number().int().min(0).max(35).default(30),
         'storage-encrypted': schemas_boolean().default(true),
         'deletion-protection': schemas_boolean().default(true),
-        'master-username': schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/).default('ralph'),
-        'password-secret-name': schemas_string().optional().describe('Secrets Manager name for the generated master password (default ralph-deploy/<environment>/<identifier>/master).'),
+        'master-username': schemas_string()
+            .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
+            .default('ralph'),
+        'password-secret-name': schemas_string()
+            .optional()
+            .describe('Secrets Manager name for the generated master password (default ralph-deploy/<environment>/<identifier>/master).'),
         'subnet-group': schemas_string().optional().describe('DB subnet group name (default <identifier>-subnets).'),
         'read-replica': strictObject({ identifier: schemas_string().min(1), 'instance-class': schemas_string().optional() })
             .optional()
@@ -52653,12 +52679,18 @@ const gcpSchema = strictObject({
         .optional(),
     database: strictObject({
         name: provision_name('Cloud SQL instance name.'),
-        'database-version': schemas_string().regex(/^POSTGRES_\d+$/).default('POSTGRES_15'),
+        'database-version': schemas_string()
+            .regex(/^POSTGRES_\d+$/)
+            .default('POSTGRES_15'),
         cpu: schemas_number().int().min(1).default(4),
-        memory: schemas_string().regex(/^\d+(\.\d+)?\s*(GB|GiB|MB|MiB)$/i).default('16GB'),
+        memory: schemas_string()
+            .regex(/^\d+(\.\d+)?\s*(GB|GiB|MB|MiB)$/i)
+            .default('16GB'),
         region: schemas_string().min(1),
         'availability-type': schemas_enum(['REGIONAL', 'ZONAL']).default('REGIONAL'),
-        'backup-start-time': schemas_string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('03:00'),
+        'backup-start-time': schemas_string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
+            .default('03:00'),
         'storage-size-gb': schemas_number().int().min(10).optional(),
         'deletion-protection': schemas_boolean().default(true),
     })
@@ -52667,7 +52699,9 @@ const gcpSchema = strictObject({
         name: provision_name('Memorystore instance name.'),
         'size-gb': schemas_number().int().min(1).default(5),
         region: schemas_string().min(1),
-        'redis-version': schemas_string().regex(/^redis_\d+_[0-9x]+$/i).default('redis_6_x'),
+        'redis-version': schemas_string()
+            .regex(/^redis_\d+_[0-9x]+$/i)
+            .default('redis_6_x'),
         tier: schemas_enum(['STANDARD_HA', 'BASIC']).default('STANDARD_HA'),
     })
         .optional(),
@@ -52680,14 +52714,19 @@ const infrastructureSchema = strictObject({
 });
 /** provision's inputs: the contract shared by action.yml, its README and the spec's `provision` section. */
 const provisionInputs = {
-    provider: input.enum(['aws', 'gcp'], { description: 'Cloud provider whose part of `infrastructure` is provisioned.', default: 'aws' }),
-    region: input.string({ description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.' }),
+    provider: input.enum(['aws', 'gcp'], {
+        description: 'Cloud provider whose part of `infrastructure` is provisioned. Default aws.',
+        default: 'aws',
+    }),
+    region: input.string({
+        description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+    }),
     infrastructure: input.structured(infrastructureSchema, {
         description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',
     }),
     apply: input.boolean({ description: 'Execute the plan. Default false: print the plan only.', default: false }),
     'acknowledge-replacement': input.list({
-        description: 'Replacement drift to accept without failing, as <kind>/<name>, <name>, <name>.<field> or *. Nothing is ever destroyed: acknowledged replacements are reported as manual steps.',
+        description: 'Replacement drift to accept without failing, as <kind>/<name>, <name>, <name>.<field> or *. Nothing is ever destroyed: acknowledged replacements are reported as manual steps. Default none.',
         default: [],
     }),
     'write-kubeconfig': input.string({
@@ -53257,14 +53296,14 @@ function sha256(text) {
 function discoverMigrations(dir, options = {}) {
     const root = (0,external_node_path_.resolve)(dir);
     const inputName = options.inputName ?? 'migrations';
-    if (!(0,external_node_fs_.existsSync)(root) || !(0,external_node_fs_.statSync)(root).isDirectory()) {
-        throw new src/* ActionError */.lZ(`Input '${inputName}': directory ${dir} does not exist`);
-    }
     const workspace = options.workspace ? (0,external_node_path_.resolve)(options.workspace) : process.cwd();
     const display = (abs) => {
         const rel = (0,external_node_path_.relative)(workspace, abs);
         return rel.startsWith('..') || (0,external_node_path_.isAbsolute)(rel) ? abs : rel.split(external_node_path_.sep).join('/');
     };
+    if (!(0,external_node_fs_.existsSync)(root) || !(0,external_node_fs_.statSync)(root).isDirectory()) {
+        throw new src/* ActionError */.lZ(`Input '${inputName}': directory ${display(root)} does not exist`);
+    }
     const out = [];
     const walk = (d) => {
         for (const entry of (0,external_node_fs_.readdirSync)(d, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {

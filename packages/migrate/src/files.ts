@@ -58,14 +58,14 @@ export function discoverMigrations(
 ): MigrationFile[] {
   const root = resolve(dir);
   const inputName = options.inputName ?? 'migrations';
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new ActionError(`Input '${inputName}': directory ${dir} does not exist`);
-  }
   const workspace = options.workspace ? resolve(options.workspace) : process.cwd();
   const display = (abs: string) => {
     const rel = relative(workspace, abs);
     return rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
   };
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new ActionError(`Input '${inputName}': directory ${display(root)} does not exist`);
+  }
   const out: MigrationFile[] = [];
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
