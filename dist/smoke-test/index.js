@@ -3547,6 +3547,484 @@ exports.WasmHistogram = WasmHistogram;
 
 /***/ }),
 
+/***/ 6125:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+/*jshint node:true */
+
+exports.e = HTTPParser;
+function HTTPParser(type) {
+  if (type !== undefined && type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
+    throw new Error('type must be REQUEST or RESPONSE');
+  }
+  if (type === undefined) {
+    // Node v12+
+  } else {
+    this.initialize(type);
+  }
+  this.maxHeaderSize=HTTPParser.maxHeaderSize
+}
+HTTPParser.prototype.initialize = function (type, async_resource) {
+  if (type !== HTTPParser.REQUEST && type !== HTTPParser.RESPONSE) {
+    throw new Error('type must be REQUEST or RESPONSE');
+  }
+  this.type = type;
+  this.state = type + '_LINE';
+  this.info = {
+    headers: [],
+    upgrade: false
+  };
+  this.trailers = [];
+  this.line = '';
+  this.isChunked = false;
+  this.connection = '';
+  this.headerSize = 0; // for preventing too big headers
+  this.body_bytes = null;
+  this.isUserCall = false;
+  this.hadError = false;
+};
+
+HTTPParser.encoding = 'ascii';
+HTTPParser.maxHeaderSize = 80 * 1024; // maxHeaderSize (in bytes) is configurable, but 80kb by default;
+HTTPParser.REQUEST = 'REQUEST';
+HTTPParser.RESPONSE = 'RESPONSE';
+
+// Note: *not* starting with kOnHeaders=0 line the Node parser, because any
+//   newly added constants (kOnTimeout in Node v12.19.0) will overwrite 0!
+var kOnHeaders = HTTPParser.kOnHeaders = 1;
+var kOnHeadersComplete = HTTPParser.kOnHeadersComplete = 2;
+var kOnBody = HTTPParser.kOnBody = 3;
+var kOnMessageComplete = HTTPParser.kOnMessageComplete = 4;
+
+// Some handler stubs, needed for compatibility
+HTTPParser.prototype[kOnHeaders] =
+HTTPParser.prototype[kOnHeadersComplete] =
+HTTPParser.prototype[kOnBody] =
+HTTPParser.prototype[kOnMessageComplete] = function () {};
+
+var compatMode0_12 = true;
+Object.defineProperty(HTTPParser, 'kOnExecute', {
+    get: function () {
+      // hack for backward compatibility
+      compatMode0_12 = false;
+      return 99;
+    }
+  });
+
+var methods = __webpack_unused_export__ = HTTPParser.methods = [
+  'DELETE',
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'COPY',
+  'LOCK',
+  'MKCOL',
+  'MOVE',
+  'PROPFIND',
+  'PROPPATCH',
+  'SEARCH',
+  'UNLOCK',
+  'BIND',
+  'REBIND',
+  'UNBIND',
+  'ACL',
+  'REPORT',
+  'MKACTIVITY',
+  'CHECKOUT',
+  'MERGE',
+  'M-SEARCH',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'PATCH',
+  'PURGE',
+  'MKCALENDAR',
+  'LINK',
+  'UNLINK',
+  'SOURCE',
+];
+var method_connect = methods.indexOf('CONNECT');
+HTTPParser.prototype.reinitialize = HTTPParser;
+HTTPParser.prototype.close =
+HTTPParser.prototype.pause =
+HTTPParser.prototype.resume =
+HTTPParser.prototype.remove =
+HTTPParser.prototype.free = function () {};
+HTTPParser.prototype._compatMode0_11 = false;
+HTTPParser.prototype.getAsyncId = function() { return 0; };
+
+var headerState = {
+  REQUEST_LINE: true,
+  RESPONSE_LINE: true,
+  HEADER: true
+};
+HTTPParser.prototype.execute = function (chunk, start, length) {
+  if (!(this instanceof HTTPParser)) {
+    throw new TypeError('not a HTTPParser');
+  }
+
+  // backward compat to node < 0.11.4
+  // Note: the start and length params were removed in newer version
+  start = start || 0;
+  length = typeof length === 'number' ? length : chunk.length;
+
+  this.chunk = chunk;
+  this.offset = start;
+  var end = this.end = start + length;
+  try {
+    while (this.offset < end) {
+      if (this[this.state]()) {
+        break;
+      }
+    }
+  } catch (err) {
+    if (this.isUserCall) {
+      throw err;
+    }
+    this.hadError = true;
+    return err;
+  }
+  this.chunk = null;
+  length = this.offset - start;
+  if (headerState[this.state]) {
+    this.headerSize += length;
+    if (this.headerSize > (this.maxHeaderSize||HTTPParser.maxHeaderSize)) {
+      return new Error('max header size exceeded');
+    }
+  }
+  return length;
+};
+
+var stateFinishAllowed = {
+  REQUEST_LINE: true,
+  RESPONSE_LINE: true,
+  BODY_RAW: true
+};
+HTTPParser.prototype.finish = function () {
+  if (this.hadError) {
+    return;
+  }
+  if (!stateFinishAllowed[this.state]) {
+    return new Error('invalid state for EOF');
+  }
+  if (this.state === 'BODY_RAW') {
+    this.userCall()(this[kOnMessageComplete]());
+  }
+};
+
+// These three methods are used for an internal speed optimization, and it also
+// works if theses are noops. Basically consume() asks us to read the bytes
+// ourselves, but if we don't do it we get them through execute().
+HTTPParser.prototype.consume =
+HTTPParser.prototype.unconsume =
+HTTPParser.prototype.getCurrentBuffer = function () {};
+
+//For correct error handling - see HTTPParser#execute
+//Usage: this.userCall()(userFunction('arg'));
+HTTPParser.prototype.userCall = function () {
+  this.isUserCall = true;
+  var self = this;
+  return function (ret) {
+    self.isUserCall = false;
+    return ret;
+  };
+};
+
+HTTPParser.prototype.nextRequest = function () {
+  this.userCall()(this[kOnMessageComplete]());
+  this.reinitialize(this.type);
+};
+
+HTTPParser.prototype.consumeLine = function () {
+  var end = this.end,
+      chunk = this.chunk;
+  for (var i = this.offset; i < end; i++) {
+    if (chunk[i] === 0x0a) { // \n
+      var line = this.line + chunk.toString(HTTPParser.encoding, this.offset, i);
+      if (line.charAt(line.length - 1) === '\r') {
+        line = line.substr(0, line.length - 1);
+      }
+      this.line = '';
+      this.offset = i + 1;
+      return line;
+    }
+  }
+  //line split over multiple chunks
+  this.line += chunk.toString(HTTPParser.encoding, this.offset, this.end);
+  this.offset = this.end;
+};
+
+var headerExp = /^([^: \t]+):[ \t]*((?:.*[^ \t])|)/;
+var headerContinueExp = /^[ \t]+(.*[^ \t])/;
+HTTPParser.prototype.parseHeader = function (line, headers) {
+  if (line.indexOf('\r') !== -1) {
+    throw parseErrorCode('HPE_LF_EXPECTED');
+  }
+
+  var match = headerExp.exec(line);
+  var k = match && match[1];
+  if (k) { // skip empty string (malformed header)
+    headers.push(k);
+    headers.push(match[2]);
+  } else {
+    var matchContinue = headerContinueExp.exec(line);
+    if (matchContinue && headers.length) {
+      if (headers[headers.length - 1]) {
+        headers[headers.length - 1] += ' ';
+      }
+      headers[headers.length - 1] += matchContinue[1];
+    }
+  }
+};
+
+var requestExp = /^([A-Z-]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
+HTTPParser.prototype.REQUEST_LINE = function () {
+  var line = this.consumeLine();
+  if (!line) {
+    return;
+  }
+  var match = requestExp.exec(line);
+  if (match === null) {
+    throw parseErrorCode('HPE_INVALID_CONSTANT');
+  }
+  this.info.method = this._compatMode0_11 ? match[1] : methods.indexOf(match[1]);
+  if (this.info.method === -1) {
+    throw new Error('invalid request method');
+  }
+  this.info.url = match[2];
+  this.info.versionMajor = +match[3];
+  this.info.versionMinor = +match[4];
+  this.body_bytes = 0;
+  this.state = 'HEADER';
+};
+
+var responseExp = /^HTTP\/(\d)\.(\d) (\d{3}) ?(.*)$/;
+HTTPParser.prototype.RESPONSE_LINE = function () {
+  var line = this.consumeLine();
+  if (!line) {
+    return;
+  }
+  var match = responseExp.exec(line);
+  if (match === null) {
+    throw parseErrorCode('HPE_INVALID_CONSTANT');
+  }
+  this.info.versionMajor = +match[1];
+  this.info.versionMinor = +match[2];
+  var statusCode = this.info.statusCode = +match[3];
+  this.info.statusMessage = match[4];
+  // Implied zero length.
+  if ((statusCode / 100 | 0) === 1 || statusCode === 204 || statusCode === 304) {
+    this.body_bytes = 0;
+  }
+  this.state = 'HEADER';
+};
+
+HTTPParser.prototype.shouldKeepAlive = function () {
+  if (this.info.versionMajor > 0 && this.info.versionMinor > 0) {
+    if (this.connection.indexOf('close') !== -1) {
+      return false;
+    }
+  } else if (this.connection.indexOf('keep-alive') === -1) {
+    return false;
+  }
+  if (this.body_bytes !== null || this.isChunked) { // || skipBody
+    return true;
+  }
+  return false;
+};
+
+HTTPParser.prototype.HEADER = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  var info = this.info;
+  if (line) {
+    this.parseHeader(line, info.headers);
+  } else {
+    var headers = info.headers;
+    var hasContentLength = false;
+    var currentContentLengthValue;
+    var hasUpgradeHeader = false;
+    for (var i = 0; i < headers.length; i += 2) {
+      switch (headers[i].toLowerCase()) {
+        case 'transfer-encoding':
+          this.isChunked = headers[i + 1].toLowerCase() === 'chunked';
+          break;
+        case 'content-length':
+          currentContentLengthValue = +headers[i + 1];
+          if (hasContentLength) {
+            // Fix duplicate Content-Length header with same values.
+            // Throw error only if values are different.
+            // Known issues:
+            // https://github.com/request/request/issues/2091#issuecomment-328715113
+            // https://github.com/nodejs/node/issues/6517#issuecomment-216263771
+            if (currentContentLengthValue !== this.body_bytes) {
+              throw parseErrorCode('HPE_UNEXPECTED_CONTENT_LENGTH');
+            }
+          } else {
+            hasContentLength = true;
+            this.body_bytes = currentContentLengthValue;
+          }
+          break;
+        case 'connection':
+          this.connection += headers[i + 1].toLowerCase();
+          break;
+        case 'upgrade':
+          hasUpgradeHeader = true;
+          break;
+      }
+    }
+
+    // if both isChunked and hasContentLength, isChunked wins
+    // This is required so the body is parsed using the chunked method, and matches
+    // Chrome's behavior.  We could, maybe, ignore them both (would get chunked
+    // encoding into the body), and/or disable shouldKeepAlive to be more
+    // resilient.
+    if (this.isChunked && hasContentLength) {
+      hasContentLength = false;
+      this.body_bytes = null;
+    }
+
+    // Logic from https://github.com/nodejs/http-parser/blob/921d5585515a153fa00e411cf144280c59b41f90/http_parser.c#L1727-L1737
+    // "For responses, "Upgrade: foo" and "Connection: upgrade" are
+    //   mandatory only when it is a 101 Switching Protocols response,
+    //   otherwise it is purely informational, to announce support.
+    if (hasUpgradeHeader && this.connection.indexOf('upgrade') != -1) {
+      info.upgrade = this.type === HTTPParser.REQUEST || info.statusCode === 101;
+    } else {
+      info.upgrade = info.method === method_connect;
+    }
+
+    if (this.isChunked && info.upgrade) {
+      this.isChunked = false;
+    }
+
+    info.shouldKeepAlive = this.shouldKeepAlive();
+    //problem which also exists in original node: we should know skipBody before calling onHeadersComplete
+    var skipBody;
+    if (compatMode0_12) {
+      skipBody = this.userCall()(this[kOnHeadersComplete](info));
+    } else {
+      skipBody = this.userCall()(this[kOnHeadersComplete](info.versionMajor,
+          info.versionMinor, info.headers, info.method, info.url, info.statusCode,
+          info.statusMessage, info.upgrade, info.shouldKeepAlive));
+    }
+    if (skipBody === 2) {
+      this.nextRequest();
+      return true;
+    } else if (this.isChunked && !skipBody) {
+      this.state = 'BODY_CHUNKHEAD';
+    } else if (skipBody || this.body_bytes === 0) {
+      this.nextRequest();
+      // For older versions of node (v6.x and older?), that return skipBody=1 or skipBody=true,
+      //   need this "return true;" if it's an upgrade request.
+      return info.upgrade;
+    } else if (this.body_bytes === null) {
+      this.state = 'BODY_RAW';
+    } else {
+      this.state = 'BODY_SIZED';
+    }
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNKHEAD = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  this.body_bytes = parseInt(line, 16);
+  if (!this.body_bytes) {
+    this.state = 'BODY_CHUNKTRAILERS';
+  } else {
+    this.state = 'BODY_CHUNK';
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNK = function () {
+  var length = Math.min(this.end - this.offset, this.body_bytes);
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
+  this.offset += length;
+  this.body_bytes -= length;
+  if (!this.body_bytes) {
+    this.state = 'BODY_CHUNKEMPTYLINE';
+  }
+};
+
+HTTPParser.prototype.BODY_CHUNKEMPTYLINE = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  if (line !== '') {
+    throw new Error('Expected empty line');
+  }
+  this.state = 'BODY_CHUNKHEAD';
+};
+
+HTTPParser.prototype.BODY_CHUNKTRAILERS = function () {
+  var line = this.consumeLine();
+  if (line === undefined) {
+    return;
+  }
+  if (line) {
+    this.parseHeader(line, this.trailers);
+  } else {
+    if (this.trailers.length) {
+      this.userCall()(this[kOnHeaders](this.trailers, ''));
+    }
+    this.nextRequest();
+  }
+};
+
+HTTPParser.prototype.BODY_RAW = function () {
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.end), 0, this.end - this.offset));
+  this.offset = this.end;
+};
+
+HTTPParser.prototype.BODY_SIZED = function () {
+  var length = Math.min(this.end - this.offset, this.body_bytes);
+  // 0, length are for backwards compatibility. See: https://github.com/creationix/http-parser-js/pull/98
+  this.userCall()(this[kOnBody](this.chunk.slice(this.offset, this.offset + length), 0, length));
+  this.offset += length;
+  this.body_bytes -= length;
+  if (!this.body_bytes) {
+    this.nextRequest();
+  }
+};
+
+// backward compat to node < 0.11.6
+['Headers', 'HeadersComplete', 'Body', 'MessageComplete'].forEach(function (name) {
+  var k = HTTPParser['kOn' + name];
+  Object.defineProperty(HTTPParser.prototype, 'on' + name, {
+    get: function () {
+      return this[k];
+    },
+    set: function (to) {
+      // hack for backward compatibility
+      this._compatMode0_11 = true;
+      method_connect = 'CONNECT';
+      return (this[k] = to);
+    }
+  });
+});
+
+function parseErrorCode(code) {
+  var err = new Error('Parse Error');
+  err.code = code;
+  return err;
+}
+
+
+/***/ }),
+
 /***/ 3324:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -38818,8 +39296,8 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3179);
 /* harmony import */ var _ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6037);
-/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7198);
-/* harmony import */ var _ralph_deploy_probe__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2798);
+/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8080);
+/* harmony import */ var _ralph_deploy_probe__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9162);
 /* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1598);
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6589);
 
@@ -38866,8 +39344,8 @@ __webpack_async_result__();
 /* harmony export */   Z: () => (/* binding */ planFromInputs)
 /* harmony export */ });
 /* harmony import */ var _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3179);
-/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7198);
-/* harmony import */ var _ralph_deploy_probe__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2798);
+/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8080);
+/* harmony import */ var _ralph_deploy_probe__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9162);
 
 
 
@@ -39053,6 +39531,8 @@ function renderReport(summary, report) {
     }
 }
 function round(n) {
+    if (Number.isInteger(n))
+        return String(n);
     return Math.abs(n) >= 100 ? n.toFixed(1) : String(Math.round(n * 10000) / 10000);
 }
 /** What a dry run would do. */
@@ -42038,8 +42518,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./packages/common/src/index.ts + 5 modules
 var src = __nccwpck_require__(3179);
-// EXTERNAL MODULE: ./packages/config/src/index.ts + 30 modules
-var config_src = __nccwpck_require__(7198);
+// EXTERNAL MODULE: ./packages/config/src/index.ts + 31 modules
+var config_src = __nccwpck_require__(8080);
 ;// CONCATENATED MODULE: ./packages/action-kit/src/context.ts
 function runContext(env = process.env) {
     const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
@@ -42720,7 +43200,7 @@ function redactText(text, secrets) {
 
 /***/ }),
 
-/***/ 7198:
+/***/ 8080:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42733,7 +43213,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   lv: () => (/* reexport */ smokeTestInputs)
 });
 
-// UNUSED EXPORTS: SPEC_VERSION, actionInputs, backupInputs, deepMerge, deployRolloutInputs, durationSpec, failoverInputs, input, migrateDbInputs, parseYamlDocument, parseYamlDocuments, preflightCheckInputs, provisionInputs, sectionSchema, specSchema
+// UNUSED EXPORTS: SPEC_VERSION, actionInputs, backupInputs, deepMerge, deployRolloutInputs, durationSpec, failoverInputs, input, migrateDbInputs, parseYamlDocument, parseYamlDocuments, preflightCheckInputs, provisionInputs, sectionSchema, specJsonSchema, specJsonSchemaText, specSchema
 
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/js-yaml@5.5.0/node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
@@ -55934,7 +56414,7 @@ var src = __nccwpck_require__(3179);
 
 
 function decl(kind, o, parse, specSchema, fromSpec = (v) => v, extra = {}) {
-    return {
+    const d = {
         kind,
         description: o.description,
         required: o.required ?? false,
@@ -55947,6 +56427,7 @@ function decl(kind, o, parse, specSchema, fromSpec = (v) => v, extra = {}) {
         ...(o.default !== undefined ? { defaultText: typeof o.default === 'object' ? JSON.stringify(o.default) : String(o.default) } : {}),
         ...extra,
     };
+    return d;
 }
 const TRUE = new Set(['true', 'yes', 'on', '1']);
 const FALSE = new Set(['false', 'no', 'off', '0']);
@@ -56109,21 +56590,21 @@ var external_node_fs_ = __nccwpck_require__(3024);
 /** backup's inputs: the contract shared by action.yml, its README and the spec's `backup` section. */
 const backupInputs = {
     mode: input.enum(['backup', 'restore', 'verify', 'prune', 'check'], {
-        description: 'What to do: backup (dump and archive to the destination), restore (into target-database-url), verify (restore into a scratch database, check it, drop it), prune (apply retention), check (fail when the newest complete backup is older than max-age).',
+        description: 'What to do: backup (dump and archive to the destination), restore (into target-database-url), verify (restore into a scratch database, check it, drop it), prune (apply retention), check (fail when the newest complete backup is older than max-age) (default backup).',
         default: 'backup',
     }),
     'database-url': input.secret({
         description: 'PostgreSQL URL of the database to back up (masked). verify creates its scratch database on this server unless target-database-url is set. Needed by backup and verify.',
     }),
     destination: input.string({
-        description: 'Where backups live: s3://bucket/prefix or file:///path. Each backup is a folder named by its id holding its objects and, written last, manifest.json.',
+        description: 'Where backups live: s3://bucket/prefix or file:///path. Each backup is a folder named by its id holding its objects and, written last, manifest.json (default file:///var/backups/ralph).',
         default: 'file:///var/backups/ralph',
     }),
     paths: input.list({
         description: 'Application data directories or files to archive with tar next to the dump (absolute, or relative to the workspace). One per line.',
     }),
     compression: input.enum(['zstd', 'gzip', 'none'], {
-        description: 'Compression of every object.',
+        description: 'Compression of every object: zstd, gzip or none (default zstd).',
         default: 'zstd',
     }),
     'compression-level': input.number({
@@ -56139,22 +56620,22 @@ const backupInputs = {
         max: 64,
     }),
     'retention-days': input.number({
-        description: 'prune: complete backups younger than this many days are kept.',
+        description: 'prune: complete backups younger than this many days are kept (default 30).',
         default: 30,
         min: 0,
     }),
     'keep-last': input.number({
-        description: 'prune: the newest N complete backups are kept whatever their age. The newest complete backup is never deleted.',
+        description: 'prune: the newest N complete backups are kept whatever their age. The newest complete backup is never deleted (default 1).',
         default: 1,
         integer: true,
         min: 1,
     }),
     'incomplete-grace': input.duration({
-        description: 'prune: an incomplete backup (no manifest) or unfinished upload untouched for longer than this is deleted as debris; younger ones may still be running.',
+        description: 'prune: an incomplete backup (no manifest) or unfinished upload untouched for longer than this is deleted as debris; younger ones may still be running (default 24h).',
         default: '24h',
     }),
     'max-age': input.duration({
-        description: "check: the newest complete backup must be younger than this (the guide's RPO).",
+        description: "check: the newest complete backup must be younger than this (the guide's RPO; default 1h).",
         default: '1h',
     }),
     'backup-id': input.string({
@@ -56166,7 +56647,7 @@ const backupInputs = {
         description: 'restore: PostgreSQL URL of the database to restore into (masked; created when missing, must be empty unless clean). verify: the server for the scratch database (default: database-url).',
     }),
     clean: input.boolean({
-        description: "restore: drop the backup's objects in a non-empty target before recreating them, and replace existing data paths in restore-dir.",
+        description: "restore: drop the backup's objects in a non-empty target before recreating them, and replace existing data paths in restore-dir (default false).",
         default: false,
     }),
     'restore-dir': input.string({
@@ -56176,20 +56657,20 @@ const backupInputs = {
         description: 'restore/verify: local directory for the decompressed dump (pg_restore --jobs needs a seekable file). Default: RUNNER_TEMP.',
     }),
     'keep-ownership': input.boolean({
-        description: "restore: keep the dump's owners and privileges (the roles must exist in the target). Default: objects belong to the restoring user.",
+        description: "restore: keep the dump's owners and privileges (the roles must exist in the target). By default objects belong to the restoring user (default false).",
         default: false,
     }),
     'verify-sql': input.string({
         description: 'verify: a query run in the restored scratch database; the check passes when its first row has a true first column (e.g. select count(*) > 0 from ralph.orchestrations).',
     }),
     'row-count-tolerance': input.number({
-        description: "verify: allowed relative difference between a restored table's row count and the manifest's estimate.",
+        description: "verify: allowed relative difference between a restored table's row count and the manifest's estimate (default 0.1).",
         default: 0.1,
         min: 0,
         max: 1,
     }),
     rto: input.duration({
-        description: "verify: fail when the restore takes longer than this (the guide's recovery time objective).",
+        description: "verify: fail when the restore takes longer than this (the guide's recovery time objective; default 4h).",
         default: '4h',
     }),
     's3-endpoint': input.url({
@@ -56197,7 +56678,7 @@ const backupInputs = {
         protocols: ['http', 'https'],
     }),
     sse: input.enum(['AES256', 'aws:kms', 'none'], {
-        description: 'S3 server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS, with kms-key-id or the AWS managed key) or none.',
+        description: 'S3 server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS, with kms-key-id or the AWS managed key) or none (default AES256).',
         default: 'AES256',
     }),
     'kms-key-id': input.string({ description: 'KMS key id or ARN for sse: aws:kms.' }),
@@ -56214,9 +56695,14 @@ const deployRolloutInputs = {
         description: 'deploy: apply and watch the rollout, rolling back on failure. rollback: roll back now (to `to-revision` or the previous revision). status: report the rollout. Default deploy.',
         default: 'deploy',
     }),
-    namespace: input.string({ description: 'Namespace of the Deployment (and of manifests that name none). Default default.', default: 'default' }),
+    namespace: input.string({
+        description: 'Namespace of the Deployment (and of manifests that name none). Default default.',
+        default: 'default',
+    }),
     deployment: input.string({ description: 'Name of the Deployment to roll out, watch and roll back.', required: true }),
-    container: input.string({ description: 'Container whose image `image` sets. Default: the only container of the pod.' }),
+    container: input.string({
+        description: 'Container whose image `image` sets. Default: the only container of the pod.',
+    }),
     image: input.string({
         description: 'New image for `container` (e.g. ghcr.io/acme/web:1.4.2): set in the manifest of the Deployment when `manifests` has it, otherwise patched into the live Deployment.',
         pattern: /^[^\s]+$/,
@@ -56257,12 +56743,17 @@ const deployRolloutInputs = {
         integer: true,
         min: 0,
     }),
-    kubeconfig: input.string({ description: 'Path of a kubeconfig file. Default: KUBECONFIG, ~/.kube/config, or the in-cluster service account.' }),
+    kubeconfig: input.string({
+        description: 'Path of a kubeconfig file. Default: KUBECONFIG, ~/.kube/config, or the in-cluster service account.',
+    }),
     context: input.string({ description: "Kubeconfig context to use. Default: the kubeconfig's current context." }),
     'github-token': input.secret({
         description: 'Token with deployments: write. When set, a GitHub Deployment is created for `environment` with in_progress, success and failure statuses.',
     }),
-    'environment-url': input.url({ description: 'URL shown on the GitHub Deployment (e.g. https://app.example.com).', protocols: ['http', 'https'] }),
+    'environment-url': input.url({
+        description: 'URL shown on the GitHub Deployment (e.g. https://app.example.com).',
+        protocols: ['http', 'https'],
+    }),
 };
 
 ;// CONCATENATED MODULE: ./packages/config/src/sections/failover.ts
@@ -56387,20 +56878,34 @@ const failoverInputs = {
 
 
 /** A placeholder value: text, or `{ env: NAME }` for a value (e.g. a password) that must not live in the spec. */
-const placeholderValue = union([schemas_string(), schemas_number(), schemas_boolean(), strictObject({ env: schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) })]);
+const placeholderValue = union([
+    schemas_string(),
+    schemas_number(),
+    schemas_boolean(),
+    strictObject({ env: schemas_string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
+]);
 const placeholderName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** migrate-db's inputs: the contract shared by action.yml, its README and the spec's `migrate-db` section. */
 const migrateDbInputs = {
     'database-url': input.secret({
         description: 'PostgreSQL connection URL, e.g. postgres://user:pass@host:5432/db?sslmode=require (masked, password included). Required for every command except lint (where it adds live-catalog checks).',
     }),
-    migrations: input.string({ description: 'Directory of V<version>__<description>.sql and R__<description>.sql files (searched recursively).', default: 'db/migrations' }),
+    migrations: input.string({
+        description: 'Directory of V<version>__<description>.sql and R__<description>.sql files, searched recursively (default db/migrations).',
+        default: 'db/migrations',
+    }),
     command: input.enum(['migrate', 'plan', 'status', 'lint', 'repair', 'baseline'], {
-        description: 'migrate: lint, validate and apply pending migrations. plan: show what would run, change nothing. status: applied and pending migrations. lint: check the files. repair: clear failed (dirty) entries and realign checksums. baseline: adopt an existing database at baseline-version.',
+        description: 'migrate: lint, validate and apply pending migrations. plan: show what would run, change nothing. status: applied and pending migrations. lint: check the files. repair: clear failed (dirty) entries and realign checksums. baseline: adopt an existing database at baseline-version. Default migrate.',
         default: 'migrate',
     }),
-    'lock-timeout': input.duration({ description: 'lock_timeout for every migration statement, so DDL never queues behind a long transaction (default 5s).', default: '5s' }),
-    'statement-timeout': input.duration({ description: 'statement_timeout for every migration statement (default 15m).', default: '15m' }),
+    'lock-timeout': input.duration({
+        description: 'lock_timeout for every migration statement, so DDL never queues behind a long transaction (default 5s).',
+        default: '5s',
+    }),
+    'statement-timeout': input.duration({
+        description: 'statement_timeout for every migration statement (default 15m).',
+        default: '15m',
+    }),
     'lock-wait-timeout': input.duration({
         description: "How long to wait for another runner's migration lock (a session-level advisory lock) before failing (default 10m).",
         default: '10m',
@@ -56545,7 +57050,8 @@ const preflightCheckInputs = {
 
 const cidr = schemas_string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.0.0.0/16');
 const provision_name = (what) => schemas_string().min(1).describe(what);
-const arn = schemas_string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+const arn = schemas_string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
 const awsSchema = strictObject({
     vpc: strictObject({
         name: provision_name('Name tag of the VPC (with the managed/environment tags it identifies the VPC).'),
@@ -56557,28 +57063,39 @@ const awsSchema = strictObject({
         .optional(),
     cluster: strictObject({
         name: provision_name('EKS cluster name.'),
-        version: schemas_string().regex(/^\d+\.\d+$/, 'must be like 1.31').describe('Kubernetes version (upgraded one minor at a time; never downgraded).'),
+        version: schemas_string()
+            .regex(/^\d+\.\d+$/, 'must be like 1.31')
+            .describe('Kubernetes version (upgraded one minor at a time; never downgraded).'),
         'role-arn': arn.describe('IAM role of the EKS control plane (AmazonEKSClusterPolicy).'),
         'node-group': strictObject({
             name: schemas_string().min(1).default('workers'),
             'instance-types': array(schemas_string().min(1)).min(1).default(['m5.xlarge']),
             'min-size': schemas_number().int().min(0).default(2),
             'max-size': schemas_number().int().min(1).default(10),
-            'desired-size': schemas_number().int().min(0).default(3).describe('Applied at creation; afterwards the autoscaler owns it.'),
+            'desired-size': schemas_number()
+                .int()
+                .min(0)
+                .default(3)
+                .describe('Applied at creation; afterwards the autoscaler owns it.'),
             'disk-size': schemas_number().int().min(1).default(100).describe('GiB per node.'),
             'capacity-type': schemas_enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND'),
             'node-role-arn': arn.describe('IAM role of the nodes (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryReadOnly).'),
         }),
     })
-        .refine((c) => c['node-group']['min-size'] <= c['node-group']['max-size'], { message: 'node-group min-size must not exceed max-size' })
-        .refine((c) => c['node-group']['desired-size'] >= c['node-group']['min-size'] && c['node-group']['desired-size'] <= c['node-group']['max-size'], {
+        .refine((c) => c['node-group']['min-size'] <= c['node-group']['max-size'], {
+        message: 'node-group min-size must not exceed max-size',
+    })
+        .refine((c) => c['node-group']['desired-size'] >= c['node-group']['min-size'] &&
+        c['node-group']['desired-size'] <= c['node-group']['max-size'], {
         message: 'node-group desired-size must lie between min-size and max-size',
     })
         .optional(),
     database: strictObject({
         identifier: provision_name('RDS instance identifier.'),
         engine: literal('postgres').default('postgres'),
-        'engine-version': schemas_string().regex(/^\d+(\.\d+)?$/, 'must be like 15 or 15.4').default('15'),
+        'engine-version': schemas_string()
+            .regex(/^\d+(\.\d+)?$/, 'must be like 15 or 15.4')
+            .default('15'),
         'instance-class': schemas_string().default('db.t3.large'),
         'allocated-storage': schemas_number().int().min(20).default(100).describe('GB; can grow, never shrink.'),
         'storage-type': schemas_string().default('gp3'),
@@ -56586,8 +57103,12 @@ const awsSchema = strictObject({
         'backup-retention-days': schemas_number().int().min(0).max(35).default(30),
         'storage-encrypted': schemas_boolean().default(true),
         'deletion-protection': schemas_boolean().default(true),
-        'master-username': schemas_string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/).default('ralph'),
-        'password-secret-name': schemas_string().optional().describe('Secrets Manager name for the generated master password (default ralph-deploy/<environment>/<identifier>/master).'),
+        'master-username': schemas_string()
+            .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
+            .default('ralph'),
+        'password-secret-name': schemas_string()
+            .optional()
+            .describe('Secrets Manager name for the generated master password (default ralph-deploy/<environment>/<identifier>/master).'),
         'subnet-group': schemas_string().optional().describe('DB subnet group name (default <identifier>-subnets).'),
         'read-replica': strictObject({ identifier: schemas_string().min(1), 'instance-class': schemas_string().optional() })
             .optional()
@@ -56640,12 +57161,18 @@ const gcpSchema = strictObject({
         .optional(),
     database: strictObject({
         name: provision_name('Cloud SQL instance name.'),
-        'database-version': schemas_string().regex(/^POSTGRES_\d+$/).default('POSTGRES_15'),
+        'database-version': schemas_string()
+            .regex(/^POSTGRES_\d+$/)
+            .default('POSTGRES_15'),
         cpu: schemas_number().int().min(1).default(4),
-        memory: schemas_string().regex(/^\d+(\.\d+)?\s*(GB|GiB|MB|MiB)$/i).default('16GB'),
+        memory: schemas_string()
+            .regex(/^\d+(\.\d+)?\s*(GB|GiB|MB|MiB)$/i)
+            .default('16GB'),
         region: schemas_string().min(1),
         'availability-type': schemas_enum(['REGIONAL', 'ZONAL']).default('REGIONAL'),
-        'backup-start-time': schemas_string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('03:00'),
+        'backup-start-time': schemas_string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
+            .default('03:00'),
         'storage-size-gb': schemas_number().int().min(10).optional(),
         'deletion-protection': schemas_boolean().default(true),
     })
@@ -56654,7 +57181,9 @@ const gcpSchema = strictObject({
         name: provision_name('Memorystore instance name.'),
         'size-gb': schemas_number().int().min(1).default(5),
         region: schemas_string().min(1),
-        'redis-version': schemas_string().regex(/^redis_\d+_[0-9x]+$/i).default('redis_6_x'),
+        'redis-version': schemas_string()
+            .regex(/^redis_\d+_[0-9x]+$/i)
+            .default('redis_6_x'),
         tier: schemas_enum(['STANDARD_HA', 'BASIC']).default('STANDARD_HA'),
     })
         .optional(),
@@ -56667,14 +57196,19 @@ const infrastructureSchema = strictObject({
 });
 /** provision's inputs: the contract shared by action.yml, its README and the spec's `provision` section. */
 const provisionInputs = {
-    provider: input.enum(['aws', 'gcp'], { description: 'Cloud provider whose part of `infrastructure` is provisioned.', default: 'aws' }),
-    region: input.string({ description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.' }),
+    provider: input.enum(['aws', 'gcp'], {
+        description: 'Cloud provider whose part of `infrastructure` is provisioned. Default aws.',
+        default: 'aws',
+    }),
+    region: input.string({
+        description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+    }),
     infrastructure: input.structured(infrastructureSchema, {
         description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',
     }),
     apply: input.boolean({ description: 'Execute the plan. Default false: print the plan only.', default: false }),
     'acknowledge-replacement': input.list({
-        description: 'Replacement drift to accept without failing, as <kind>/<name>, <name>, <name>.<field> or *. Nothing is ever destroyed: acknowledged replacements are reported as manual steps.',
+        description: 'Replacement drift to accept without failing, as <kind>/<name>, <name>, <name>.<field> or *. Nothing is ever destroyed: acknowledged replacements are reported as manual steps. Default none.',
         default: [],
     }),
     'write-kubeconfig': input.string({
@@ -57012,7 +57546,7 @@ function sectionsShape() {
     return Object.fromEntries(Object.entries(actionInputs).map(([name, decls]) => [name, sectionSchema(decls).optional()]));
 }
 /** The whole spec file's schema (also exported as JSON Schema for editors). */
-function specSchema() {
+function spec_specSchema() {
     const environment = strictObject({
         url: schemas_string().describe("The environment's public URL (GitHub Environment URL).").optional(),
         description: schemas_string().optional(),
@@ -57042,7 +57576,7 @@ function loadSpec(file, options = {}) {
     if (doc.value === undefined || doc.value === null)
         throw new src/* SourceError */.c8({ file: shown, line: 1, column: 1 }, 'spec file is empty');
     rejectInlineSecrets(doc, doc.value, []);
-    const result = specSchema().safeParse(doc.value);
+    const result = spec_specSchema().safeParse(doc.value);
     if (!result.success)
         throw issueToError(doc, result.error);
     const environments = Object.keys(doc.value.environments ?? {});
@@ -57175,7 +57709,24 @@ function editDistance(a, b) {
     return row[b.length];
 }
 
+;// CONCATENATED MODULE: ./packages/config/src/json-schema.ts
+
+
+/** The spec file's JSON Schema (draft 2020-12), for editors: `# yaml-language-server: $schema=...`. */
+function specJsonSchema() {
+    const schema = z.toJSONSchema(specSchema(), { unrepresentable: 'any', io: 'input' });
+    return {
+        $id: 'https://github.com/ralph-deploy/ralph-deploy/blob/main/schema/ralph-deploy.schema.json',
+        title: 'ralph-deploy deployment spec',
+        ...schema,
+    };
+}
+function specJsonSchemaText() {
+    return JSON.stringify(specJsonSchema(), null, 2) + '\n';
+}
+
 ;// CONCATENATED MODULE: ./packages/config/src/index.ts
+
 
 
 
@@ -57184,7 +57735,7 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 2798:
+/***/ 9162:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57637,9 +58188,203 @@ class LatencyHistogram {
     }
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
+// EXTERNAL MODULE: ./node_modules/.pnpm/http-parser-js@0.5.10/node_modules/http-parser-js/http-parser.js
+var http_parser = __nccwpck_require__(6125);
+;// CONCATENATED MODULE: ./packages/probe/src/load-connection.ts
+
+
+
+
+/** Builds an HTTP/1.1 request once; header names and values with CR or LF are refused (request splitting). */
+function buildTarget(rawUrl, method, headers = {}, body) {
+    const url = new URL(rawUrl);
+    const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+    const names = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
+    if (!names.has('user-agent'))
+        lines.push('User-Agent: ralph-deploy-smoke-test');
+    if (!names.has('accept'))
+        lines.push('Accept: */*');
+    for (const [k, v] of Object.entries(headers)) {
+        if (/[\r\n]/.test(k) || /[\r\n]/.test(v))
+            throw new Error(`header ${JSON.stringify(k)} contains a line break`);
+        lines.push(`${k}: ${v}`);
+    }
+    const payload = body === undefined ? undefined : Buffer.from(body);
+    if (payload && !names.has('content-length'))
+        lines.push(`Content-Length: ${payload.length}`);
+    const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    return { url, wire: payload ? Buffer.concat([head, payload]) : head, method };
+}
+/**
+ * One keep-alive HTTP/1.1 connection that sends one request at a time, like a load generator's
+ * virtual user. It skips Node's http.Agent machinery (per-request objects, header parsing into
+ * dictionaries), which on a fast endpoint costs more than the request itself and would make the
+ * sampler measure its own overhead. Latency runs from writing the request to the end of the
+ * response; connecting is not included (k6's http_req_duration excludes it too).
+ */
+class LoadConnection {
+    origin;
+    opts;
+    socket;
+    connecting;
+    parser = new http_parser/* HTTPParser */.e(http_parser/* HTTPParser */.e.RESPONSE);
+    pending;
+    timer;
+    constructor(origin, opts) {
+        this.origin = origin;
+        this.opts = opts;
+        this.parser[http_parser/* HTTPParser */.e.kOnHeadersComplete] = (info) => {
+            if (this.pending) {
+                this.pending.status = info.statusCode;
+                this.pending.keepAlive = info.shouldKeepAlive;
+            }
+            // A HEAD response announces a body it does not send: tell the parser to skip it.
+            return this.pending?.head ? 1 : 0;
+        };
+        this.parser[http_parser/* HTTPParser */.e.kOnBody] = () => undefined;
+        this.parser[http_parser/* HTTPParser */.e.kOnMessageComplete] = () => this.complete();
+    }
+    /** Sends one request and resolves with its outcome; never rejects. */
+    async send(target) {
+        try {
+            await this.connect();
+        }
+        catch (e) {
+            return { ok: false, latencyMs: 0, error: describeNetworkError(e) };
+        }
+        const socket = this.socket;
+        if (!socket)
+            return { ok: false, latencyMs: 0, error: 'connection closed' };
+        return new Promise((resolve) => {
+            this.pending = { resolve, start: performance.now(), keepAlive: true, head: target.method === 'HEAD' };
+            this.armTimer();
+            socket.write(target.wire);
+        });
+    }
+    close() {
+        this.fail('aborted');
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.socket?.destroy();
+        this.socket = undefined;
+    }
+    armTimer() {
+        if (this.timer)
+            this.timer.refresh();
+        else {
+            this.timer = setTimeout(() => this.onTimer(), this.opts.timeoutMs);
+            this.timer.unref();
+        }
+    }
+    onTimer() {
+        const p = this.pending;
+        if (!p)
+            return;
+        const elapsed = performance.now() - p.start;
+        // refresh() re-arms from "now", so a timer armed for an earlier request may fire early: re-check.
+        if (elapsed + 1 < this.opts.timeoutMs) {
+            this.timer?.refresh();
+            return;
+        }
+        this.fail(`timed out after ${this.opts.timeoutMs} ms`);
+        this.drop();
+    }
+    connect() {
+        if (this.socket && !this.socket.destroyed)
+            return this.connecting ?? Promise.resolve();
+        const host = this.origin.hostname.replace(/^\[|\]$/g, '');
+        const secure = this.origin.protocol === 'https:';
+        const port = Number(this.origin.port || (secure ? 443 : 80));
+        this.parser.reinitialize(http_parser/* HTTPParser */.e.RESPONSE);
+        const socket = secure
+            ? external_node_tls_default().connect({
+                host,
+                port,
+                ...(external_node_net_default().isIP(host) ? {} : { servername: host }),
+                ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+                rejectUnauthorized: !this.opts.insecure,
+            })
+            : external_node_net_default().connect({ host, port });
+        socket.setNoDelay(true);
+        this.socket = socket;
+        socket.on('data', (chunk) => {
+            const r = this.parser.execute(chunk);
+            if (r instanceof Error) {
+                this.fail(`invalid HTTP response: ${r.message}`);
+                this.drop();
+            }
+        });
+        socket.on('error', (e) => {
+            this.fail(describeNetworkError(e));
+            this.drop();
+        });
+        socket.on('close', () => {
+            // A response delimited by the end of the connection completes here.
+            if (this.socket === socket && this.pending)
+                this.parser.finish();
+            if (this.socket === socket) {
+                this.fail('connection closed by the server');
+                this.socket = undefined;
+            }
+        });
+        this.connecting = new Promise((resolve, reject) => {
+            const ready = secure ? 'secureConnect' : 'connect';
+            const onError = (e) => reject(e);
+            socket.once('error', onError);
+            socket.once(ready, () => {
+                socket.off('error', onError);
+                this.connecting = undefined;
+                resolve();
+            });
+            // Bound the connect by the request timeout.
+            const t = setTimeout(() => {
+                const e = new Error(`timed out after ${this.opts.timeoutMs} ms (connecting)`);
+                socket.destroy();
+                reject(e);
+            }, this.opts.timeoutMs);
+            t.unref();
+            socket.once('close', () => clearTimeout(t));
+            socket.once(ready, () => clearTimeout(t));
+        });
+        return this.connecting;
+    }
+    complete() {
+        const p = this.pending;
+        if (!p)
+            return;
+        this.pending = undefined;
+        const status = p.status ?? 0;
+        const expect = this.opts.expectStatus;
+        const ok = expect && expect.length > 0 ? expect.includes(status) : status >= 200 && status < 300;
+        const result = { ok, status, latencyMs: performance.now() - p.start };
+        if (!ok)
+            result.error = `unexpected status ${status}`;
+        if (!p.keepAlive)
+            this.drop();
+        p.resolve(result);
+    }
+    fail(error) {
+        const p = this.pending;
+        if (!p)
+            return;
+        this.pending = undefined;
+        p.resolve({ ok: false, latencyMs: performance.now() - p.start, error });
+    }
+    drop() {
+        const s = this.socket;
+        this.socket = undefined;
+        this.connecting = undefined;
+        s?.destroy();
+    }
+}
+
 ;// CONCATENATED MODULE: ./packages/probe/src/sampler.ts
-
-
 
 
 
@@ -57664,13 +58409,16 @@ async function sampleLatency(opts) {
     const messages = new Set();
     let sent = 0;
     let completed = 0;
-    const agentOptions = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency };
-    const httpAgent = new (external_node_http_default()).Agent(agentOptions);
-    const httpsAgent = new (external_node_https_default()).Agent({
-        ...agentOptions,
+    const targets = opts.urls.map((u) => buildTarget(u, (opts.method ?? 'GET').toUpperCase(), opts.headers));
+    const connectionOptions = {
+        timeoutMs,
+        ...(opts.expectStatus ? { expectStatus: opts.expectStatus } : {}),
         ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-        ...(opts.insecure ? { rejectUnauthorized: false } : {}),
-    });
+        ...(opts.insecure ? { insecure: true } : {}),
+    };
+    const connections = [];
+    const onAbort = () => connections.forEach((c) => c.close());
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const start = performance.now();
     const deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
     const intervalMs = opts.rate ? 1000 / opts.rate : 0;
@@ -57694,7 +58442,9 @@ async function sampleLatency(opts) {
         if (!r.ok && messages.size < MAX_ERROR_MESSAGES && r.error)
             messages.add(r.error);
     };
+    // One connection per worker and origin, like a load generator's virtual user.
     const worker = async () => {
+        const own = new Map();
         while (!opts.signal?.aborted) {
             if (sent >= limit || performance.now() >= deadline)
                 return;
@@ -57713,26 +58463,22 @@ async function sampleLatency(opts) {
                     }
                 }
             }
-            const url = opts.urls[index % opts.urls.length];
-            const r = await probeHttp({
-                url,
-                method: opts.method ?? 'GET',
-                ...(opts.headers ? { headers: opts.headers } : {}),
-                ...(opts.expectStatus ? { expectStatus: opts.expectStatus } : {}),
-                timeoutMs,
-                agent: url.startsWith('https:') ? httpsAgent : httpAgent,
-                readBody: false,
-                ...(opts.signal ? { signal: opts.signal } : {}),
-            });
-            record(r);
+            const target = targets[index % targets.length];
+            let conn = own.get(target.url.origin);
+            if (!conn) {
+                conn = new LoadConnection(target.url, connectionOptions);
+                own.set(target.url.origin, conn);
+                connections.push(conn);
+            }
+            record(await conn.send(target));
         }
     };
     try {
         await Promise.all(Array.from({ length: concurrency }, worker));
     }
     finally {
-        httpAgent.destroy();
-        httpsAgent.destroy();
+        opts.signal?.removeEventListener('abort', onAbort);
+        connections.forEach((c) => c.close());
     }
     const durationMs = performance.now() - start;
     const errors = errorsByKind.status + errorsByKind.timeout + errorsByKind.connection;
@@ -57830,12 +58576,6 @@ function judgeJson(body, paths) {
     return failures;
 }
 
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 ;// CONCATENATED MODULE: ./packages/probe/src/tls-check.ts
 
 

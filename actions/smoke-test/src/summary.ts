@@ -82,6 +82,7 @@ export function renderReport(summary: Summary, report: SmokeReport): void {
 }
 
 function round(n: number): string {
+  if (Number.isInteger(n)) return String(n);
   return Math.abs(n) >= 100 ? n.toFixed(1) : String(Math.round(n * 10000) / 10000);
 }
 

@@ -1,8 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import { sleep, type Logger } from '@ralph-deploy/common';
 import { LatencyHistogram, type LatencyStats } from './latency-histogram.js';
-import { probeHttp, type ProbeResult } from './http.js';
+import { LoadConnection, buildTarget, type LoadResult, type LoadTarget } from './load-connection.js';
 import type { MetricSource } from './thresholds.js';
 
 export interface SampleOptions {
@@ -76,19 +74,24 @@ export async function sampleLatency(opts: SampleOptions): Promise<SampleResult> 
   let sent = 0;
   let completed = 0;
 
-  const agentOptions = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
+  const targets: LoadTarget[] = opts.urls.map((u) =>
+    buildTarget(u, (opts.method ?? 'GET').toUpperCase(), opts.headers),
+  );
+  const connectionOptions = {
+    timeoutMs,
+    ...(opts.expectStatus ? { expectStatus: opts.expectStatus } : {}),
     ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
-    ...(opts.insecure ? { rejectUnauthorized: false } : {}),
-  });
+    ...(opts.insecure ? { insecure: true } : {}),
+  };
+  const connections: LoadConnection[] = [];
+  const onAbort = () => connections.forEach((c) => c.close());
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const start = performance.now();
   const deadline = opts.durationMs === undefined ? Infinity : start + opts.durationMs;
   const intervalMs = opts.rate ? 1000 / opts.rate : 0;
 
-  const record = (r: ProbeResult) => {
+  const record = (r: LoadResult) => {
     if (r.error === 'aborted' && opts.signal?.aborted) return;
     if (r.status !== undefined) {
       completed++;
@@ -104,7 +107,9 @@ export async function sampleLatency(opts: SampleOptions): Promise<SampleResult> 
     if (!r.ok && messages.size < MAX_ERROR_MESSAGES && r.error) messages.add(r.error);
   };
 
+  // One connection per worker and origin, like a load generator's virtual user.
   const worker = async () => {
+    const own = new Map<string, LoadConnection>();
     while (!opts.signal?.aborted) {
       if (sent >= limit || performance.now() >= deadline) return;
       const index = sent++;
@@ -120,26 +125,22 @@ export async function sampleLatency(opts: SampleOptions): Promise<SampleResult> 
           }
         }
       }
-      const url = opts.urls[index % opts.urls.length] as string;
-      const r = await probeHttp({
-        url,
-        method: opts.method ?? 'GET',
-        ...(opts.headers ? { headers: opts.headers } : {}),
-        ...(opts.expectStatus ? { expectStatus: opts.expectStatus } : {}),
-        timeoutMs,
-        agent: url.startsWith('https:') ? httpsAgent : httpAgent,
-        readBody: false,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      record(r);
+      const target = targets[index % targets.length] as LoadTarget;
+      let conn = own.get(target.url.origin);
+      if (!conn) {
+        conn = new LoadConnection(target.url, connectionOptions);
+        own.set(target.url.origin, conn);
+        connections.push(conn);
+      }
+      record(await conn.send(target));
     }
   };
 
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
-    httpAgent.destroy();
-    httpsAgent.destroy();
+    opts.signal?.removeEventListener('abort', onAbort);
+    connections.forEach((c) => c.close());
   }
   const durationMs = performance.now() - start;
   const errors = errorsByKind.status + errorsByKind.timeout + errorsByKind.connection;
