@@ -57749,7 +57749,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   pb: () => (/* reexport */ runSmokeTest)
 });
 
-// UNUSED EXPORTS: DEFAULT_HSTS_MIN_MAX_AGE, JsonPathError, LatencyHistogram, ThresholdSyntaxError, compare, describeAggregation, describeNetworkError, evaluateGates, evaluateThreshold, hstsMaxAge, inspectCertificate, joinUrl, judgeSamples, measure, parseCondition, parseJsonPath, parsePromValue, planHttpCheck, planThresholds, planTlsCheck, probeHttp, runHttpCheck, runTlsCheck, sampleLatency, samplesOf, selectJsonPath, statusMatches, waitUntilReady
+// UNUSED EXPORTS: DEFAULT_HSTS_MIN_MAX_AGE, JsonPathError, LatencyHistogram, LoadConnection, ThresholdSyntaxError, buildTarget, compare, describeAggregation, describeNetworkError, evaluateGates, evaluateThreshold, hstsMaxAge, inspectCertificate, joinUrl, judgeSamples, measure, parseCondition, parseJsonPath, parsePromValue, planHttpCheck, planThresholds, planTlsCheck, probeHttp, runHttpCheck, runTlsCheck, sampleLatency, samplesOf, selectJsonPath, statusMatches, waitUntilReady
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
@@ -59144,6 +59144,7 @@ async function runSmokeTest(plan, deps) {
 }
 
 ;// CONCATENATED MODULE: ./packages/probe/src/index.ts
+
 
 
 

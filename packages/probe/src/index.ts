@@ -8,3 +8,4 @@ export * from './tls-check.js';
 export * from './prometheus.js';
 export * from './plan.js';
 export * from './smoke.js';
+export * from './load-connection.js';
