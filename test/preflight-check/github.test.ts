@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createCheckContext, environmentApproval, type Finding } from '@ralph-deploy/checklist';
+import { createCheckContext, environmentApproval, type Finding } from '../../packages/checklist/src/index.js';
 import { memoryLogger } from '@ralph-deploy/common';
 import { githubCheck, parseGitHubParams } from '../../packages/checklist/src/checks/github/index.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github-standin.js';

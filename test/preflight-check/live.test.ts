@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createCheckContext, type CheckTargets, type Finding } from '@ralph-deploy/checklist';
+import { createCheckContext, type CheckTargets, type Finding } from '../../packages/checklist/src/index.js';
 import { memoryLogger } from '@ralph-deploy/common';
 import { liveCheck, parseLiveParams } from '../../packages/checklist/src/checks/live/index.js';
 import {

@@ -4,8 +4,22 @@ import { relative, resolve } from 'node:path';
 import type { CheckContext, CheckKind, CheckOutcome, Finding } from '../../types.js';
 import { parseEnvFile, type EnvEntry } from './env-file.js';
 import { GUIDE_ENV_SCHEMA, parseEnvSchema, type EnvSchema } from './schema.js';
-import { findCommittedSecrets, isSecretKeyName } from './secrets.js';
+import { findCommittedSecrets, isReference, isSecretKeyName } from './secrets.js';
 import { checkValue } from './values.js';
+
+const MIN_MASK_LENGTH = 6;
+
+/** Whether a committed value is worth masking: long enough, and a URL only for a long password. */
+function credible(value: string): boolean {
+  const v = value.trim();
+  if (v.length < MIN_MASK_LENGTH) return false;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return true;
+  try {
+    return new URL(v).password.length >= MIN_MASK_LENGTH;
+  } catch {
+    return true;
+  }
+}
 
 export interface ConfigurationParams {
   rules: ('schema' | 'secrets')[];
@@ -40,7 +54,11 @@ export function evaluateEnv(
 ): Finding[] {
   const { entries, problems } = parseEnvFile(text);
   // Mask every value that could be a credential before any message is built.
-  for (const e of entries) if (isSecretKeyName(e.key) || /:\/\/[^/@\s]*:[^@\s]+@/.test(e.value)) mask(e.value);
+  for (const e of entries) {
+    // References and unevaluated $(...) text are not secrets; everything else that may be one is masked.
+    if (isReference(e.value) || /\$\(|`/.test(e.raw)) continue;
+    if (isSecretKeyName(e.key) || /:\/\/[^/@\s]*:[^@\s]+@/.test(e.value)) mask(e.value);
+  }
   const out: Finding[] = problems.map((pr) => ({ level: 'fail', message: pr.message, file, line: pr.line, column: 1 }));
   const at = (e: EnvEntry) => ({ file, line: e.line, column: e.column });
   if (p.rules.includes('schema')) {
@@ -95,6 +113,11 @@ export const configurationCheck: CheckKind<ConfigurationParams> = {
       return { findings: [{ level: 'fail', message: `env file ${path} does not exist`, file }] };
     }
     const text = await readFile(abs, 'utf8');
-    return { findings: evaluateEnv(text, file, p, (s) => ctx.log.mask(s)) };
+    // A committed value is already public; masking a very short one ("pass" in the guide) would
+    // only blank out every "passed" in the log and summary, so only credible secrets are masked.
+    const mask = (s: string) => {
+      if (credible(s)) ctx.log.mask(s);
+    };
+    return { findings: evaluateEnv(text, file, p, mask) };
   },
 };
