@@ -58256,11 +58256,11 @@ class LoadConnection {
             await this.connect();
         }
         catch (e) {
-            return { ok: false, latencyMs: 0, error: describeNetworkError(e) };
+            return { ok: false, latencyMs: 0, error: describeNetworkError(e), connectFailed: true };
         }
         const socket = this.socket;
         if (!socket)
-            return { ok: false, latencyMs: 0, error: 'connection closed' };
+            return { ok: false, latencyMs: 0, error: 'connection closed', connectFailed: true };
         return new Promise((resolve) => {
             this.pending = { resolve, start: performance.now(), keepAlive: true, head: target.method === 'HEAD' };
             this.armTimer();
@@ -58393,9 +58393,10 @@ const MAX_REQUESTS = 10_000_000;
 const MAX_ERROR_MESSAGES = 5;
 /**
  * Sends a bounded burst of requests over keep-alive connections and measures them. Latency runs
- * from sending a request to the last byte of its response; requests that never got a response
- * (connection errors) are counted as errors but not as latencies, while timeouts are recorded at
- * the time they gave up, so a hanging server cannot make percentiles look better.
+ * from writing a request to the last byte of its response (connecting is not included); requests
+ * that never got a response (connection errors) are counted as errors but not as latencies, while
+ * timeouts are recorded at the time they gave up, so a hanging server cannot make percentiles
+ * look better.
  */
 async function sampleLatency(opts) {
     if (opts.urls.length === 0)
@@ -58433,7 +58434,9 @@ async function sampleLatency(opts) {
                 errorsByKind.status++;
         }
         else if (r.error?.startsWith('timed out')) {
-            histogram.record(r.latencyMs);
+            // A request that was sent and then timed out is at least this slow; a connect timeout has no latency.
+            if (!r.connectFailed)
+                histogram.record(r.latencyMs);
             errorsByKind.timeout++;
         }
         else {

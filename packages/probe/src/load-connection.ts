@@ -9,6 +9,8 @@ export interface LoadResult {
   status?: number;
   latencyMs: number;
   error?: string;
+  /** Set when the request was never sent because connecting failed (so it has no latency). */
+  connectFailed?: boolean;
 }
 
 export interface LoadTarget {
@@ -83,10 +85,10 @@ export class LoadConnection {
     try {
       await this.connect();
     } catch (e: unknown) {
-      return { ok: false, latencyMs: 0, error: describeNetworkError(e) };
+      return { ok: false, latencyMs: 0, error: describeNetworkError(e), connectFailed: true };
     }
     const socket = this.socket;
-    if (!socket) return { ok: false, latencyMs: 0, error: 'connection closed' };
+    if (!socket) return { ok: false, latencyMs: 0, error: 'connection closed', connectFailed: true };
     return new Promise<LoadResult>((resolve) => {
       this.pending = { resolve, start: performance.now(), keepAlive: true, head: target.method === 'HEAD' };
       this.armTimer();

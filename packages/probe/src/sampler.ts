@@ -58,9 +58,10 @@ const MAX_ERROR_MESSAGES = 5;
 
 /**
  * Sends a bounded burst of requests over keep-alive connections and measures them. Latency runs
- * from sending a request to the last byte of its response; requests that never got a response
- * (connection errors) are counted as errors but not as latencies, while timeouts are recorded at
- * the time they gave up, so a hanging server cannot make percentiles look better.
+ * from writing a request to the last byte of its response (connecting is not included); requests
+ * that never got a response (connection errors) are counted as errors but not as latencies, while
+ * timeouts are recorded at the time they gave up, so a hanging server cannot make percentiles
+ * look better.
  */
 export async function sampleLatency(opts: SampleOptions): Promise<SampleResult> {
   if (opts.urls.length === 0) throw new Error('no URLs to sample');
@@ -99,7 +100,8 @@ export async function sampleLatency(opts: SampleOptions): Promise<SampleResult> 
       statusCounts[String(r.status)] = (statusCounts[String(r.status)] ?? 0) + 1;
       if (!r.ok) errorsByKind.status++;
     } else if (r.error?.startsWith('timed out')) {
-      histogram.record(r.latencyMs);
+      // A request that was sent and then timed out is at least this slow; a connect timeout has no latency.
+      if (!r.connectFailed) histogram.record(r.latencyMs);
       errorsByKind.timeout++;
     } else {
       errorsByKind.connection++;
