@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { classify, classifyFile } from '../src/sql/classifier.js';
-import { splitStatements } from '../src/sql/splitter.js';
+import { splitStatements, type Statement } from '../src/sql/splitter.js';
 
-const one = (sql: string) => classify((splitStatements(sql).statements[0] as { tokens: never[] }).tokens);
+const one = (sql: string) => classify((splitStatements(sql).statements[0] as Statement).tokens);
 
 describe('classify', () => {
   it.each([
