@@ -1,5 +1,5 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,18 +145,68 @@ describe('preflight-check on the corrected examples with real services', () => {
     gh.state.repo = 'ralph/service';
     gh.state.checkRuns = [{ name: 'test', status: 'completed', conclusion: 'success' }];
     gh.state.releases = [{ tag_name: 'v1.0.0', draft: false, prerelease: false }];
-    const aws = { ...moto.env };
-    const sm = (body: Record<string, unknown>, target: string) =>
-      fetch(moto.endpoint, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': `secretsmanager.${target}`,
-          authorization: `AWS4-HMAC-SHA256 Credential=${aws.AWS_ACCESS_KEY_ID}/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=x`,
-        },
-        body: JSON.stringify(body),
+    const aws = (...args: string[]) => {
+      const r = spawnSync('aws', ['--endpoint-url', moto.endpoint, '--output', 'json', ...args], {
+        env: { ...process.env, ...moto.env },
+        encoding: 'utf8',
       });
-    expect((await sm({ Name: 'ralph/secret-key', SecretString: 'k' }, 'CreateSecret')).status).toBe(200);
+      return r.status === 0 ? r.stdout : r.stderr;
+    };
+    aws('secretsmanager', 'create-secret', '--name', 'ralph/secret-key', '--secret-string', 'k');
+    // moto records the rotation settings even though the rotation function does not exist.
+    aws(
+      'secretsmanager',
+      'rotate-secret',
+      '--secret-id',
+      'ralph/secret-key',
+      '--rotation-lambda-arn',
+      'arn:aws:lambda:us-east-1:123456789012:function:rotate',
+      '--rotation-rules',
+      'AutomaticallyAfterDays=30',
+    );
+    aws(
+      'rds',
+      'create-db-instance',
+      '--db-instance-identifier',
+      'ralph-prod-db',
+      '--db-instance-class',
+      'db.t3.large',
+      '--engine',
+      'postgres',
+      '--master-username',
+      'ralph',
+      '--master-user-password',
+      'Passw0rd-123',
+      '--allocated-storage',
+      '100',
+      '--multi-az',
+      '--storage-encrypted',
+    );
+    aws(
+      'elasticache',
+      'create-replication-group',
+      '--replication-group-id',
+      'ralph-prod-cache',
+      '--replication-group-description',
+      'ha',
+      '--engine',
+      'redis',
+      '--cache-node-type',
+      'cache.r6g.large',
+      '--num-cache-clusters',
+      '2',
+      '--automatic-failover-enabled',
+    );
+    aws('s3api', 'create-bucket', '--bucket', 'ralph-backups');
+    aws('s3api', 'put-bucket-versioning', '--bucket', 'ralph-backups', '--versioning-configuration', 'Status=Enabled');
+    aws(
+      's3api',
+      'put-bucket-encryption',
+      '--bucket',
+      'ralph-backups',
+      '--server-side-encryption-configuration',
+      '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}',
+    );
     ws = mkdtempSync(join(tmpdir(), 'preflight-examples-'));
     for (const d of ['k8s', 'config', 'monitoring'])
       cpSync(join(repoRoot, 'examples', d), join(ws, d), { recursive: true });
@@ -181,6 +231,9 @@ describe('preflight-check on the corrected examples with real services', () => {
         url,
         'github-token': gh.state.token,
         'aws-secrets': 'ralph/secret-key',
+        'rds-instance': 'ralph-prod-db',
+        'elasticache-replication-group': 'ralph-prod-cache',
+        'backup-bucket': 'ralph-backups',
         ...inputs,
       },
       env: { ...moto.env, GITHUB_API_URL: gh.apiUrl, NODE_EXTRA_CA_CERTS: caFile, ...env },
@@ -259,5 +312,3 @@ describe('preflight-check on the corrected examples with real services', () => {
     expect(attest.errors).toEqual([expect.stringMatching(/^Input 'attest': unknown item id\(s\) no-such-item/)]);
   }, 120_000);
 });
-
-void http;
