@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import * as yaml from 'js-yaml';
 import { runAction, type RunResult } from '../harness/run-action.js';
-import { exampleSection, workspaceWith } from './spec.js';
+import { exampleSection, workspaceWith, type Kubeconfig } from './spec.js';
 
 const fakeBin = fileURLToPath(new URL('./fake-gcloud', import.meta.url));
-const LABELS = '--labels=app=ralph-orchestrator,ralph-deploy-environment=production,ralph-deploy-managed=true,team=platform';
+const LABELS =
+  '--labels=app=ralph-orchestrator,ralph-deploy-environment=production,ralph-deploy-managed=true,team=platform';
 
 // The stand-in gcloud (fake-gcloud/gcloud) records argv and keeps gcloud-shaped JSON state.
 describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
@@ -20,7 +21,11 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
     runAction('provision', {
       cwd: workspaceWith(section),
       inputs: { environment: 'production', ...inputs },
-      env: { PATH: `${fakeBin}${delimiter}${process.env['PATH'] ?? ''}`, FAKE_GCLOUD_STATE: state, FAKE_GCLOUD_LOG: logFile },
+      env: {
+        PATH: `${fakeBin}${delimiter}${process.env['PATH'] ?? ''}`,
+        FAKE_GCLOUD_STATE: state,
+        FAKE_GCLOUD_LOG: logFile,
+      },
     });
   /** The command lines run since the last call (describe included). */
   const calls = (() => {
@@ -33,7 +38,8 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
     };
   })();
   const changes = (all: string[]) => all.filter((c) => !c.includes(' describe '));
-  const planOf = (r: RunResult) => JSON.parse(r.outputs['plan'] ?? '[]') as { resource: string; action: string; result?: string; drift?: unknown[] }[];
+  const planOf = (r: RunResult) =>
+    JSON.parse(r.outputs['plan'] ?? '[]') as { resource: string; action: string; result?: string; drift?: unknown[] }[];
 
   beforeEach(() => {
     state = mkdtempSync(join(tmpdir(), 'fake-gcloud-state-'));
@@ -76,9 +82,9 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
       'cache-endpoint': '10.0.0.3:6379',
       'backup-bucket': '',
     });
-    const kube = yaml.load(readFileSync(join(created.workspace, 'kubeconfig'), 'utf8')) as any;
+    const kube = yaml.load(readFileSync(join(created.workspace, 'kubeconfig'), 'utf8')) as Kubeconfig;
     expect(kube['current-context']).toBe('gke_ralph-prod_us-central1-a_ralph-production');
-    expect(kube.users[0].user.exec).toMatchObject({ command: 'gke-gcloud-auth-plugin', provideClusterInfo: true });
+    expect(kube.users[0]?.user.exec).toMatchObject({ command: 'gke-gcloud-auth-plugin', provideClusterInfo: true });
     expect(created.summary).toContain('gcloud commands run');
 
     // Second apply: describes only, nothing changed.
@@ -100,8 +106,16 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
     expect(drift.exitCode).toBe(0);
     expect(changes(calls())).toEqual([]);
     expect(planOf(drift).filter((p) => p.action !== 'no-change')).toEqual([
-      { resource: 'gcp:gke-cluster/ralph-production', action: 'update', drift: [{ field: 'max-nodes', desired: 10, actual: 5, mode: 'update' }] },
-      { resource: 'gcp:cloud-sql-instance/ralph-prod-db', action: 'update', drift: [{ field: 'backup-start-time', desired: '03:00', actual: '04:00', mode: 'update' }] },
+      {
+        resource: 'gcp:gke-cluster/ralph-production',
+        action: 'update',
+        drift: [{ field: 'max-nodes', desired: 10, actual: 5, mode: 'update' }],
+      },
+      {
+        resource: 'gcp:cloud-sql-instance/ralph-prod-db',
+        action: 'update',
+        drift: [{ field: 'backup-start-time', desired: '03:00', actual: '04:00', mode: 'update' }],
+      },
     ]);
     expect(drift.summary).toContain('backup-start-time: desired 03:00, actual 04:00');
 
@@ -124,7 +138,9 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
     writeFileSync(join(state, 'redis-ralph-prod-cache.json'), JSON.stringify(redis));
     const r = await run(gcpSection(), { apply: 'true' });
     expect(r.exitCode).toBe(1);
-    expect(r.errors.at(-1)).toContain('gcp:memorystore-redis/ralph-prod-cache (tier: desired STANDARD_HA, actual BASIC [needs replacement]');
+    expect(r.errors.at(-1)).toContain(
+      'gcp:memorystore-redis/ralph-prod-cache (tier: desired STANDARD_HA, actual BASIC [needs replacement]',
+    );
     expect(changes(calls())).toEqual([]);
   }, 300_000);
 
@@ -132,6 +148,8 @@ describe('provision action with provider gcp (stand-in gcloud on PATH)', () => {
     writeFileSync(join(state, 'sql-ralph-prod-db.json'), '{not json');
     const r = await run(gcpSection());
     expect(r.exitCode).toBe(1);
-    expect(r.errors.at(-1)).toMatch(/reading gcp:cloud-sql-instance\/ralph-prod-db failed: gcloud sql instances describe failed \(exit 1\)/);
+    expect(r.errors.at(-1)).toMatch(
+      /reading gcp:cloud-sql-instance\/ralph-prod-db failed: gcloud sql instances describe failed \(exit 1\)/,
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { runAction } from '@ralph-deploy/action-kit';
-import { ApplyFailed, provision, writeKubeconfig, type Infrastructure, type ProvisionResult } from '@ralph-deploy/cloud';
+import {
+  ApplyFailed,
+  provision,
+  writeKubeconfig,
+  type Infrastructure,
+  type ProvisionResult,
+} from '@ralph-deploy/cloud';
 import { ActionError, InputError } from '@ralph-deploy/common';
 import { provisionInputs } from '@ralph-deploy/config';
 import { blockedMessage, compactPlan, renderSummary } from './report.js';
@@ -11,7 +17,11 @@ await runAction({
   inputs: provisionInputs,
   main: async (ctx) => {
     const infrastructure: Infrastructure | undefined = ctx.inputs.infrastructure;
-    if (!infrastructure) throw new InputError('infrastructure', 'required: declare it in the spec (provision.infrastructure) or pass it as YAML');
+    if (!infrastructure)
+      throw new InputError(
+        'infrastructure',
+        'required: declare it in the spec (provision.infrastructure) or pass it as YAML',
+      );
     const provider = ctx.inputs.provider ?? 'aws';
     const apply = ctx.inputs.apply === true && !ctx.dryRun;
     if (ctx.inputs.apply === true && ctx.dryRun) ctx.log.info('dry-run is set: planning only');
@@ -30,7 +40,8 @@ await runAction({
         timeoutMs: ctx.inputs.timeout ?? 30 * 60_000,
         log: ctx.log,
         signal: ctx.signal,
-        exec: (cmd, args, o) => ctx.exec(cmd, args, { ignoreReturnCode: o.ignoreReturnCode, silent: o.silent ?? false }),
+        exec: (cmd, args, o) =>
+          ctx.exec(cmd, args, { ignoreReturnCode: o.ignoreReturnCode, silent: o.silent ?? false }),
       });
     } catch (e: unknown) {
       if (!(e instanceof ApplyFailed)) throw e;
@@ -41,7 +52,8 @@ await runAction({
     // Outputs and report first: later steps read them even when this step fails.
     ctx.setOutput('plan', JSON.stringify(compactPlan(result.plan)));
     ctx.setOutput('changed', result.changed);
-    for (const name of ['cluster-endpoint', 'database-endpoint', 'cache-endpoint', 'backup-bucket']) ctx.setOutput(name, result.outputs[name] ?? '');
+    for (const name of ['cluster-endpoint', 'database-endpoint', 'cache-endpoint', 'backup-bucket'])
+      ctx.setOutput(name, result.outputs[name] ?? '');
     if (kubeconfigPath && result.kubeconfig) {
       writeKubeconfig(kubeconfigPath, result.kubeconfig);
       ctx.log.info(`kubeconfig: context ${result.kubeconfig.name} written to ${kubeconfigPath}`);
@@ -64,7 +76,9 @@ await runAction({
     if (result.blocked.length > 0) {
       const at = ctx.specLocation(['infrastructure']);
       throw new ActionError(blockedMessage(result.blocked), {
-        annotations: at ? [{ level: 'error', message: blockedMessage(result.blocked), ...at, title: 'replacement needed' }] : [],
+        annotations: at
+          ? [{ level: 'error', message: blockedMessage(result.blocked), ...at, title: 'replacement needed' }]
+          : [],
       });
     }
     for (const step of result.manual) ctx.log.warning(`manual step (acknowledged replacement): ${step}`);

@@ -1,5 +1,12 @@
 import type { Summary } from '@ralph-deploy/action-kit';
-import { PLAN_HEADERS, planCounts, planRows, planDetails, type PlanItem, type ProvisionResult } from '@ralph-deploy/cloud';
+import {
+  PLAN_HEADERS,
+  planCounts,
+  planRows,
+  planDetails,
+  type PlanItem,
+  type ProvisionResult,
+} from '@ralph-deploy/cloud';
 
 /** The plan as the `plan` output: one entry per resource with its drift. */
 export function compactPlan(plan: PlanItem[]) {
@@ -7,7 +14,9 @@ export function compactPlan(plan: PlanItem[]) {
     resource: i.key,
     action: i.action,
     ...(i.result ? { result: i.result } : {}),
-    ...(i.diffs.length > 0 ? { drift: i.diffs.map((d) => ({ field: d.field, desired: d.desired, actual: d.actual, mode: d.mode })) } : {}),
+    ...(i.diffs.length > 0
+      ? { drift: i.diffs.map((d) => ({ field: d.field, desired: d.desired, actual: d.actual, mode: d.mode })) }
+      : {}),
   }));
 }
 
@@ -16,7 +25,11 @@ export function blockedMessage(blocked: PlanItem[]): string {
   return `replacement needed, nothing was changed: ${what}. provision never destroys: replace by hand, or list the resource in 'acknowledge-replacement' to proceed with the rest`;
 }
 
-export function renderSummary(summary: Summary, result: ProvisionResult, o: { apply: boolean; provider: string }): void {
+export function renderSummary(
+  summary: Summary,
+  result: ProvisionResult,
+  o: { apply: boolean; provider: string },
+): void {
   const c = planCounts(result.plan);
   summary.heading(`provision (${o.provider}): ${o.apply ? (result.changed ? 'applied' : 'no changes') : 'plan'}`);
   summary.text(
@@ -27,5 +40,6 @@ export function renderSummary(summary: Summary, result: ProvisionResult, o: { ap
   if (result.manual.length > 0) summary.heading('Manual steps (acknowledged replacements)', 3).list(result.manual);
   const outputs = Object.entries(result.outputs);
   if (outputs.length > 0) summary.table(['Output', 'Value'], outputs);
-  if (result.commands.length > 0) summary.details('gcloud commands run', '```\n' + result.commands.map((c) => c.join(' ')).join('\n') + '\n```');
+  if (result.commands.length > 0)
+    summary.details('gcloud commands run', '```\n' + result.commands.map((c) => c.join(' ')).join('\n') + '\n```');
 }

@@ -9,7 +9,13 @@ export interface KubeconfigEntry {
   /** Base64 PEM of the cluster CA, as EKS and GKE return it. */
   certificateAuthorityData: string | undefined;
   /** An exec credential plugin: tokens are fetched when used, nothing long-lived is written. */
-  exec: { command: string; args: string[]; env?: { name: string; value: string }[]; installHint?: string; provideClusterInfo?: boolean };
+  exec: {
+    command: string;
+    args: string[];
+    env?: { name: string; value: string }[];
+    installHint?: string;
+    provideClusterInfo?: boolean;
+  };
 }
 
 interface Named {
@@ -28,7 +34,8 @@ export function writeKubeconfig(path: string, entry: KubeconfigEntry): void {
   if (existsSync(path)) {
     const loaded = yaml.load(readFileSync(path, 'utf8'));
     if (loaded !== null && loaded !== undefined) {
-      if (typeof loaded !== 'object' || Array.isArray(loaded)) throw new Error(`${path} is not a kubeconfig (not a mapping)`);
+      if (typeof loaded !== 'object' || Array.isArray(loaded))
+        throw new Error(`${path} is not a kubeconfig (not a mapping)`);
       doc = loaded as Record<string, unknown>;
     }
   }
@@ -38,7 +45,10 @@ export function writeKubeconfig(path: string, entry: KubeconfigEntry): void {
     kind: 'Config',
     clusters: upsert(doc['clusters'], {
       name: entry.name,
-      cluster: { server: entry.server, ...(entry.certificateAuthorityData ? { 'certificate-authority-data': entry.certificateAuthorityData } : {}) },
+      cluster: {
+        server: entry.server,
+        ...(entry.certificateAuthorityData ? { 'certificate-authority-data': entry.certificateAuthorityData } : {}),
+      },
     }),
     users: upsert(doc['users'], {
       name: entry.name,
@@ -64,16 +74,31 @@ export function writeKubeconfig(path: string, entry: KubeconfigEntry): void {
   renameSync(tmp, path);
 }
 
-export function eksKubeconfigEntry(o: { arn: string; name: string; region: string; endpoint: string; ca: string | undefined }): KubeconfigEntry {
+export function eksKubeconfigEntry(o: {
+  arn: string;
+  name: string;
+  region: string;
+  endpoint: string;
+  ca: string | undefined;
+}): KubeconfigEntry {
   return {
     name: o.arn || o.name,
     server: o.endpoint,
     certificateAuthorityData: o.ca,
-    exec: { command: 'aws', args: ['--region', o.region, 'eks', 'get-token', '--cluster-name', o.name, '--output', 'json'] },
+    exec: {
+      command: 'aws',
+      args: ['--region', o.region, 'eks', 'get-token', '--cluster-name', o.name, '--output', 'json'],
+    },
   };
 }
 
-export function gkeKubeconfigEntry(o: { project: string; location: string; name: string; endpoint: string; ca: string | undefined }): KubeconfigEntry {
+export function gkeKubeconfigEntry(o: {
+  project: string;
+  location: string;
+  name: string;
+  endpoint: string;
+  ca: string | undefined;
+}): KubeconfigEntry {
   return {
     name: `gke_${o.project}_${o.location}_${o.name}`,
     server: o.endpoint.startsWith('https://') ? o.endpoint : `https://${o.endpoint}`,

@@ -5,7 +5,15 @@ import type { ClusterState } from './aws/eks.js';
 import { awsResources } from './aws/stack.js';
 import type { Infrastructure } from './desired.js';
 import { reconcile } from './engine/engine.js';
-import { Refs, resourceKey, type AnyResource, type Clock, type PlanItem, type ResourceModule, type RunResult } from './engine/types.js';
+import {
+  Refs,
+  resourceKey,
+  type AnyResource,
+  type Clock,
+  type PlanItem,
+  type ResourceModule,
+  type RunResult,
+} from './engine/types.js';
 import { Gcloud, gcpLabels, type ExecFn } from './gcp/gcloud.js';
 import { cloudSqlResource } from './gcp/cloudsql.js';
 import { gkeClusterResource, type GkeState } from './gcp/gke.js';
@@ -48,7 +56,8 @@ const erase = <D, C>(r: ResourceModule<D, C>): AnyResource => r as unknown as An
  */
 export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const { resources, kubeconfig, commands } = o.provider === 'aws' ? awsPlan(o) : gcpPlan(o);
-  if (resources.length === 0) throw new ActionError(`infrastructure declares no ${o.provider} resources (set infrastructure.${o.provider})`);
+  if (resources.length === 0)
+    throw new ActionError(`infrastructure declares no ${o.provider} resources (set infrastructure.${o.provider})`);
   const result = await reconcile(resources, {
     log: o.log,
     apply: o.apply,
@@ -76,7 +85,13 @@ function awsPlan(o: ProvisionOptions) {
       if (!cluster) return undefined;
       const c = states.get<ClusterState>(resourceKey({ kind: KIND.eksCluster, name: cluster.name }));
       if (!c?.endpoint) return undefined;
-      return eksKubeconfigEntry({ arn: c.arn, name: cluster.name, region: clients.region, endpoint: c.endpoint, ca: c.certificateAuthority });
+      return eksKubeconfigEntry({
+        arn: c.arn,
+        name: cluster.name,
+        region: clients.region,
+        endpoint: c.endpoint,
+        ca: c.certificateAuthority,
+      });
     },
   };
 }
@@ -103,7 +118,13 @@ function gcpPlan(o: ProvisionOptions) {
       if (!gke || !cluster) return undefined;
       const c = states.get<GkeState>(resourceKey(gke));
       if (!c?.endpoint) return undefined;
-      return gkeKubeconfigEntry({ project: infra.project, location: cluster.location, name: cluster.name, endpoint: c.endpoint, ca: c.ca });
+      return gkeKubeconfigEntry({
+        project: infra.project,
+        location: cluster.location,
+        name: cluster.name,
+        endpoint: c.endpoint,
+        ca: c.ca,
+      });
     },
   };
 }

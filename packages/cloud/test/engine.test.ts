@@ -41,7 +41,12 @@ interface Fake {
 }
 
 /** An in-memory resource: `store` is "the cloud". */
-function fakeResource(name: string, desired: number, store: Map<string, Fake>, o: { dependsOn?: string[]; readyAfter?: number; replaceOnShrink?: boolean; failApply?: boolean } = {}): ResourceModule<number, Fake> & { applied: string[] } {
+function fakeResource(
+  name: string,
+  desired: number,
+  store: Map<string, Fake>,
+  o: { dependsOn?: string[]; readyAfter?: number; replaceOnShrink?: boolean; failApply?: boolean } = {},
+): ResourceModule<number, Fake> & { applied: string[] } {
   const applied: string[] = [];
   let reads = 0;
   return {
@@ -58,7 +63,9 @@ function fakeResource(name: string, desired: number, store: Map<string, Fake>, o
     },
     diff(d, c): FieldDiff[] {
       if (d === c.size) return [];
-      return [{ field: 'size', desired: d, actual: c.size, mode: o.replaceOnShrink && d < c.size ? 'replace' : 'update' }];
+      return [
+        { field: 'size', desired: d, actual: c.size, mode: o.replaceOnShrink && d < c.size ? 'replace' : 'update' },
+      ];
     },
     async apply(change) {
       if (o.failApply) throw new ActionError(`cannot apply ${name}`);
@@ -95,13 +102,21 @@ describe('reconcile', () => {
   });
 
   test('replacement drift blocks the whole apply unless acknowledged; nothing is destroyed', async () => {
-    const store = new Map<string, Fake>([['a', { size: 5, status: 'ready' }], ['b', { size: 1, status: 'ready' }]]);
+    const store = new Map<string, Fake>([
+      ['a', { size: 5, status: 'ready' }],
+      ['b', { size: 1, status: 'ready' }],
+    ]);
     const a = fakeResource('a', 3, store, { replaceOnShrink: true });
     const b = fakeResource('b', 2, store);
     const blocked = await reconcile([a, b] as unknown as AnyResource[], { ...base, apply: true, clock: fakeClock() });
     expect(blocked.blocked.map((i) => i.key)).toEqual(['fake/a']);
     expect(b.applied).toEqual([]);
-    const acked = await reconcile([a, b] as unknown as AnyResource[], { ...base, apply: true, acknowledgeReplacement: ['a.size'], clock: fakeClock() });
+    const acked = await reconcile([a, b] as unknown as AnyResource[], {
+      ...base,
+      apply: true,
+      acknowledgeReplacement: ['a.size'],
+      clock: fakeClock(),
+    });
     expect(acked.plan.map((i) => i.result)).toEqual(['skipped', 'updated']);
     expect(acked.manual).toEqual(['fake/a: size is 5, desired 3']);
     expect(store.get('a')?.size).toBe(5);
@@ -112,7 +127,11 @@ describe('reconcile', () => {
     const r1 = fakeResource('one', 1, store);
     const r2 = fakeResource('two', 1, store, { failApply: true });
     const r3 = fakeResource('three', 1, store);
-    const err = await reconcile([r1, r2, r3] as unknown as AnyResource[], { ...base, apply: true, clock: fakeClock() }).catch((e: unknown) => e);
+    const err = await reconcile([r1, r2, r3] as unknown as AnyResource[], {
+      ...base,
+      apply: true,
+      clock: fakeClock(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplyFailed);
     const result = (err as ApplyFailed).result;
     expect(result.plan.map((i) => i.result)).toEqual(['created', 'failed', 'skipped']);
@@ -124,20 +143,30 @@ describe('reconcile', () => {
     const store = new Map<string, Fake>([['slow', { size: 1, status: 'creating' }]]);
     const slow = fakeResource('slow', 1, store, { readyAfter: Number.MAX_SAFE_INTEGER });
     const clock = fakeClock();
-    const err = await waitReady(slow as unknown as AnyResource, new Refs(), { clock, deadline: 10_000, intervalMs: 3000 }).catch((e: unknown) => e);
+    const err = await waitReady(slow as unknown as AnyResource, new Refs(), {
+      clock,
+      deadline: 10_000,
+      intervalMs: 3000,
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/fake\/slow was not ready after 9s \(status creating\)/);
     expect(clock.sleeps).toEqual([3000, 3000, 3000]);
     // A clock that never advances still stops: the poll count is bounded too.
     const frozen: Clock = { now: () => 0, sleep: async () => undefined };
-    await expect(waitReady(slow as unknown as AnyResource, new Refs(), { clock: frozen, deadline: 10_000, intervalMs: 3000 })).rejects.toThrow(/was not ready/);
+    await expect(
+      waitReady(slow as unknown as AnyResource, new Refs(), { clock: frozen, deadline: 10_000, intervalMs: 3000 }),
+    ).rejects.toThrow(/was not ready/);
   });
 
   test('dependency cycles and unknown dependencies are refused', () => {
     const store = new Map<string, Fake>();
     const a = fakeResource('a', 1, store, { dependsOn: ['fake/b'] });
     const b = fakeResource('b', 1, store, { dependsOn: ['fake/a'] });
-    expect(() => dependencyOrder([a, b] as unknown as AnyResource[])).toThrow('dependency cycle: fake/a -> fake/b -> fake/a');
-    expect(() => dependencyOrder([fakeResource('c', 1, store, { dependsOn: ['fake/x'] })] as unknown as AnyResource[])).toThrow('unknown resource fake/x');
+    expect(() => dependencyOrder([a, b] as unknown as AnyResource[])).toThrow(
+      'dependency cycle: fake/a -> fake/b -> fake/a',
+    );
+    expect(() =>
+      dependencyOrder([fakeResource('c', 1, store, { dependsOn: ['fake/x'] })] as unknown as AnyResource[]),
+    ).toThrow('unknown resource fake/x');
   });
 
   test('acknowledge entries: key, name, field-qualified, or *', () => {
@@ -178,17 +207,42 @@ describe('writeKubeconfig', () => {
   test('merges into an existing file, replacing only its own entries, with exec auth', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kcfg-'));
     const path = join(dir, 'config');
-    writeFileSync(path, yaml.dump({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'other', cluster: { server: 'https://other' } }], users: [], contexts: [], preferences: {} }));
-    const entry = { name: 'c1', server: 'https://c1', certificateAuthorityData: 'Q0E=', exec: { command: 'aws', args: ['eks', 'get-token'] } };
+    writeFileSync(
+      path,
+      yaml.dump({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'other', cluster: { server: 'https://other' } }],
+        users: [],
+        contexts: [],
+        preferences: {},
+      }),
+    );
+    const entry = {
+      name: 'c1',
+      server: 'https://c1',
+      certificateAuthorityData: 'Q0E=',
+      exec: { command: 'aws', args: ['eks', 'get-token'] },
+    };
     writeKubeconfig(path, entry);
     writeKubeconfig(path, { ...entry, server: 'https://c1-new' });
-    const doc = yaml.load(readFileSync(path, 'utf8')) as any;
-    expect(doc.clusters.map((c: any) => [c.name, c.cluster.server])).toEqual([
+    const doc = yaml.load(readFileSync(path, 'utf8')) as {
+      clusters: { name: string; cluster: { server: string } }[];
+      users: { user: { exec: unknown } }[];
+      'current-context': string;
+      preferences: unknown;
+    };
+    expect(doc.clusters.map((c) => [c.name, c.cluster.server])).toEqual([
       ['other', 'https://other'],
       ['c1', 'https://c1-new'],
     ]);
     expect(doc['current-context']).toBe('c1');
-    expect(doc.users[0].user.exec).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token'], interactiveMode: 'Never' });
+    expect(doc.users[0]?.user.exec).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      command: 'aws',
+      args: ['eks', 'get-token'],
+      interactiveMode: 'Never',
+    });
     expect(doc.preferences).toEqual({});
   });
 });

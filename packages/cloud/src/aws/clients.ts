@@ -20,7 +20,10 @@ export interface AwsClients {
  * `endpoint` (or AWS_ENDPOINT_URL) points every client at one endpoint, e.g. a local emulator; S3 then
  * uses path-style addressing because bucket subdomains of a local host do not resolve.
  */
-export function awsClients(region: string, endpoint: string | undefined = process.env['AWS_ENDPOINT_URL'] || undefined): AwsClients {
+export function awsClients(
+  region: string,
+  endpoint: string | undefined = process.env['AWS_ENDPOINT_URL'] || undefined,
+): AwsClients {
   const common = { region, ...(endpoint ? { endpoint } : {}), maxAttempts: 5 };
   return {
     region,

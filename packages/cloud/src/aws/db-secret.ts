@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, TagResourceCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  TagResourceCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ActionError, type Logger } from '@ralph-deploy/common';
 import { DiffBuilder, tagList, tagMap } from '../engine/diff.js';
 import type { ResourceModule } from '../engine/types.js';
@@ -23,7 +29,11 @@ export function generatePassword(): string {
  * later run (never regenerated, never printed). Stored the way RDS-managed secrets are: a JSON
  * object with username and password.
  */
-export function dbSecretResource(ctx: AwsContext, name: string, username: string): ResourceModule<{ name: string }, SecretState> {
+export function dbSecretResource(
+  ctx: AwsContext,
+  name: string,
+  username: string,
+): ResourceModule<{ name: string }, SecretState> {
   const { secrets } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   return {
@@ -35,7 +45,10 @@ export function dbSecretResource(ctx: AwsContext, name: string, username: string
     async read() {
       try {
         const out = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
-        if (out.DeletedDate) throw new ActionError(`secret ${name} is scheduled for deletion; restore it (aws secretsmanager restore-secret) before provisioning`);
+        if (out.DeletedDate)
+          throw new ActionError(
+            `secret ${name} is scheduled for deletion; restore it (aws secretsmanager restore-secret) before provisioning`,
+          );
         return { arn: out.ARN ?? '', name, tags: tagMap(out.Tags) };
       } catch (e: unknown) {
         if (isAwsError(e, 'ResourceNotFoundException')) return undefined;
@@ -72,7 +85,11 @@ export async function readMasterPassword(client: SecretsManagerClient, name: str
   let password: string | undefined;
   try {
     const parsed: unknown = JSON.parse(raw);
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { password?: unknown }).password === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { password?: unknown }).password === 'string'
+    ) {
       password = (parsed as { password: string }).password;
     }
   } catch {

@@ -29,7 +29,11 @@ export interface ClusterState {
   expectedSubnets: string[] | undefined;
 }
 
-export function eksClusterResource(ctx: AwsContext, desired: AwsCluster, vpc: AwsVpc): ResourceModule<AwsCluster, ClusterState> {
+export function eksClusterResource(
+  ctx: AwsContext,
+  desired: AwsCluster,
+  vpc: AwsVpc,
+): ResourceModule<AwsCluster, ClusterState> {
   const { eks } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   const subnetKeys = subnetKeysOf(vpc);
@@ -39,7 +43,8 @@ export function eksClusterResource(ctx: AwsContext, desired: AwsCluster, vpc: Aw
     desired,
     // The route table too: nodes need the internet route before they can join.
     dependsOn: [...subnetKeys, resourceKey({ kind: KIND.routeTable, name: `${vpc.name}-public` })],
-    describe: (d) => `Kubernetes ${d.version} in ${vpc.subnets.length} subnets (${vpc.subnets.map((s) => s.zone).join(', ')})`,
+    describe: (d) =>
+      `Kubernetes ${d.version} in ${vpc.subnets.length} subnets (${vpc.subnets.map((s) => s.zone).join(', ')})`,
     async read(refs) {
       try {
         const out = await eks.send(new DescribeClusterCommand({ name: desired.name }));
@@ -65,9 +70,30 @@ export function eksClusterResource(ctx: AwsContext, desired: AwsCluster, vpc: Aw
     diff(d, c) {
       const b = new DiffBuilder();
       const cmp = compareVersions(d.version, c.version);
-      if (cmp < 0) b.push({ field: 'version', desired: d.version, actual: c.version, mode: 'replace', note: 'EKS cannot downgrade a control plane' });
-      if (cmp > 0) b.push({ field: 'version', desired: d.version, actual: c.version, mode: 'update', note: 'EKS upgrades one minor version per update' });
-      if (c.expectedSubnets) b.field('subnets', c.expectedSubnets, c.subnetIds, 'replace', 'move the cluster by creating a new one in the new subnets');
+      if (cmp < 0)
+        b.push({
+          field: 'version',
+          desired: d.version,
+          actual: c.version,
+          mode: 'replace',
+          note: 'EKS cannot downgrade a control plane',
+        });
+      if (cmp > 0)
+        b.push({
+          field: 'version',
+          desired: d.version,
+          actual: c.version,
+          mode: 'update',
+          note: 'EKS upgrades one minor version per update',
+        });
+      if (c.expectedSubnets)
+        b.field(
+          'subnets',
+          c.expectedSubnets,
+          c.subnetIds,
+          'replace',
+          'move the cluster by creating a new one in the new subnets',
+        );
       b.field('role-arn', d['role-arn'], c.roleArn, 'replace', 'the cluster IAM role is fixed at creation');
       return b.tags(tags, c.tags).diffs;
     },
@@ -88,7 +114,12 @@ export function eksClusterResource(ctx: AwsContext, desired: AwsCluster, vpc: Aw
       for (const d of change.diffs) {
         if (d.field === 'version') {
           // Always the next minor only: EKS refuses to skip versions.
-          await eks.send(new UpdateClusterVersionCommand({ name: desired.name, version: nextMinor(change.current.version, desired.version) }));
+          await eks.send(
+            new UpdateClusterVersionCommand({
+              name: desired.name,
+              version: nextMinor(change.current.version, desired.version),
+            }),
+          );
         }
         if (d.field === 'tags') await eks.send(new TagResourceCommand({ resourceArn: change.current.arn, tags }));
       }
@@ -127,7 +158,11 @@ export interface NodegroupState {
  * The managed node group. `desired-size` is applied at creation only: afterwards the cluster
  * autoscaler owns it, so provision only pulls it back inside [min, max] when the bounds change.
  */
-export function eksNodegroupResource(ctx: AwsContext, cluster: AwsCluster, vpc: AwsVpc): ResourceModule<AwsNodeGroup, NodegroupState> {
+export function eksNodegroupResource(
+  ctx: AwsContext,
+  cluster: AwsCluster,
+  vpc: AwsVpc,
+): ResourceModule<AwsNodeGroup, NodegroupState> {
   const { eks } = ctx.clients;
   const desired = cluster['node-group'];
   const tags = managedTags(ctx.environment, ctx.tags);
@@ -137,11 +172,14 @@ export function eksNodegroupResource(ctx: AwsContext, cluster: AwsCluster, vpc: 
     name: `${cluster.name}/${desired.name}`,
     desired,
     dependsOn: [clusterKey],
-    describe: (d) => `${d['instance-types'].join(',')}, min ${d['min-size']}, max ${d['max-size']}, desired ${d['desired-size']}, ${d['disk-size']} GiB, ${d['capacity-type']}`,
+    describe: (d) =>
+      `${d['instance-types'].join(',')}, min ${d['min-size']}, max ${d['max-size']}, desired ${d['desired-size']}, ${d['disk-size']} GiB, ${d['capacity-type']}`,
     async read(refs) {
       if (!refs.get(clusterKey)) return undefined;
       try {
-        const out = await eks.send(new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: desired.name }));
+        const out = await eks.send(
+          new DescribeNodegroupCommand({ clusterName: cluster.name, nodegroupName: desired.name }),
+        );
         const n = out.nodegroup;
         if (!n) return undefined;
         return {
@@ -163,14 +201,28 @@ export function eksNodegroupResource(ctx: AwsContext, cluster: AwsCluster, vpc: 
     },
     diff(d, c) {
       const b = new DiffBuilder()
-        .field('instance-types', d['instance-types'], c.instanceTypes, 'replace', 'create a new node group and drain the old one')
+        .field(
+          'instance-types',
+          d['instance-types'],
+          c.instanceTypes,
+          'replace',
+          'create a new node group and drain the old one',
+        )
         .field('min-size', d['min-size'], c.minSize)
         .field('max-size', d['max-size'], c.maxSize);
       if (c.desiredSize < d['min-size'] || c.desiredSize > d['max-size']) {
-        b.push({ field: 'desired-size', desired: clamp(c.desiredSize, d['min-size'], d['max-size']), actual: c.desiredSize, mode: 'update', note: 'outside [min, max]' });
+        b.push({
+          field: 'desired-size',
+          desired: clamp(c.desiredSize, d['min-size'], d['max-size']),
+          actual: c.desiredSize,
+          mode: 'update',
+          note: 'outside [min, max]',
+        });
       }
-      if (c.diskSize !== undefined) b.field('disk-size', d['disk-size'], c.diskSize, 'replace', 'node disk size is fixed at creation');
-      if (c.capacityType !== undefined) b.field('capacity-type', d['capacity-type'], c.capacityType, 'replace', 'capacity type is fixed at creation');
+      if (c.diskSize !== undefined)
+        b.field('disk-size', d['disk-size'], c.diskSize, 'replace', 'node disk size is fixed at creation');
+      if (c.capacityType !== undefined)
+        b.field('capacity-type', d['capacity-type'], c.capacityType, 'replace', 'capacity type is fixed at creation');
       b.field('node-role-arn', d['node-role-arn'], c.nodeRole, 'replace', 'the node IAM role is fixed at creation');
       return b.tags(tags, c.tags).diffs;
     },
@@ -182,7 +234,11 @@ export function eksNodegroupResource(ctx: AwsContext, cluster: AwsCluster, vpc: 
             nodegroupName: desired.name,
             subnets: subnetIdsFrom(refs, vpc) ?? [],
             instanceTypes: desired['instance-types'],
-            scalingConfig: { minSize: desired['min-size'], maxSize: desired['max-size'], desiredSize: desired['desired-size'] },
+            scalingConfig: {
+              minSize: desired['min-size'],
+              maxSize: desired['max-size'],
+              desiredSize: desired['desired-size'],
+            },
             diskSize: desired['disk-size'],
             capacityType: desired['capacity-type'],
             nodeRole: desired['node-role-arn'],
@@ -197,11 +253,16 @@ export function eksNodegroupResource(ctx: AwsContext, cluster: AwsCluster, vpc: 
           new UpdateNodegroupConfigCommand({
             clusterName: cluster.name,
             nodegroupName: desired.name,
-            scalingConfig: { minSize: desired['min-size'], maxSize: desired['max-size'], desiredSize: clamp(c.desiredSize, desired['min-size'], desired['max-size']) },
+            scalingConfig: {
+              minSize: desired['min-size'],
+              maxSize: desired['max-size'],
+              desiredSize: clamp(c.desiredSize, desired['min-size'], desired['max-size']),
+            },
           }),
         );
       }
-      if (change.diffs.some((d) => d.field === 'tags')) await eks.send(new TagResourceCommand({ resourceArn: c.arn, tags }));
+      if (change.diffs.some((d) => d.field === 'tags'))
+        await eks.send(new TagResourceCommand({ resourceArn: c.arn, tags }));
     },
     readiness(c) {
       if (c.status === 'ACTIVE') return { state: 'ready' };

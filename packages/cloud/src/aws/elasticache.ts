@@ -23,7 +23,11 @@ export interface CacheSubnetGroupState {
   expectedSubnets: string[] | undefined;
 }
 
-export function cacheSubnetGroupResource(ctx: AwsContext, name: string, vpc: AwsVpc): ResourceModule<{ name: string }, CacheSubnetGroupState> {
+export function cacheSubnetGroupResource(
+  ctx: AwsContext,
+  name: string,
+  vpc: AwsVpc,
+): ResourceModule<{ name: string }, CacheSubnetGroupState> {
   const { elasticache } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   return {
@@ -51,7 +55,12 @@ export function cacheSubnetGroupResource(ctx: AwsContext, name: string, vpc: Aws
       const SubnetIds = subnetIdsFrom(refs, vpc) ?? [];
       if (change.action === 'create') {
         await elasticache.send(
-          new CreateCacheSubnetGroupCommand({ CacheSubnetGroupName: name, CacheSubnetGroupDescription: `ralph-deploy ${ctx.environment}`, SubnetIds, Tags: tagList(tags) }),
+          new CreateCacheSubnetGroupCommand({
+            CacheSubnetGroupName: name,
+            CacheSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
+            SubnetIds,
+            Tags: tagList(tags),
+          }),
         );
       } else {
         await elasticache.send(new ModifyCacheSubnetGroupCommand({ CacheSubnetGroupName: name, SubnetIds }));
@@ -79,7 +88,11 @@ export interface CacheState {
  * failover, the guide's "Redis cluster for caching" made highly available. Replica count changes
  * are reported, not made: resizing is a capacity decision (and shrinking removes nodes).
  */
-export function cacheResource(ctx: AwsContext, desired: AwsCache, subnetGroup: string): ResourceModule<AwsCache, CacheState> {
+export function cacheResource(
+  ctx: AwsContext,
+  desired: AwsCache,
+  subnetGroup: string,
+): ResourceModule<AwsCache, CacheState> {
   const { elasticache } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   return {
@@ -96,7 +109,9 @@ export function cacheResource(ctx: AwsContext, desired: AwsCache, subnetGroup: s
         const g = out.ReplicationGroups?.[0];
         if (!g) return undefined;
         const arn = g.ARN ?? '';
-        const tagList = arn ? (await elasticache.send(new ListTagsForResourceCommand({ ResourceName: arn }))).TagList : [];
+        const tagList = arn
+          ? (await elasticache.send(new ListTagsForResourceCommand({ ResourceName: arn }))).TagList
+          : [];
         const primary = g.NodeGroups?.[0]?.PrimaryEndpoint ?? g.ConfigurationEndpoint;
         return {
           id: desired.id,
@@ -122,8 +137,20 @@ export function cacheResource(ctx: AwsContext, desired: AwsCache, subnetGroup: s
         .field('automatic-failover', d['automatic-failover'], c.automaticFailover)
         .field('multi-az', d['multi-az'], c.multiAz)
         .field('nodes', d.nodes, c.nodes, 'manual', 'resize with IncreaseReplicaCount / DecreaseReplicaCount')
-        .field('at-rest-encryption', d['at-rest-encryption'], c.atRestEncryption, 'replace', 'encryption at rest is fixed at creation')
-        .field('transit-encryption', d['transit-encryption'], c.transitEncryption, 'replace', 'enable in-transit encryption through a migration to a new group')
+        .field(
+          'at-rest-encryption',
+          d['at-rest-encryption'],
+          c.atRestEncryption,
+          'replace',
+          'encryption at rest is fixed at creation',
+        )
+        .field(
+          'transit-encryption',
+          d['transit-encryption'],
+          c.transitEncryption,
+          'replace',
+          'enable in-transit encryption through a migration to a new group',
+        )
         .tags(tags, c.tags).diffs;
     },
     async apply(change) {
@@ -153,13 +180,15 @@ export function cacheResource(ctx: AwsContext, desired: AwsCache, subnetGroup: s
         if (d.field === 'multi-az') input.MultiAZEnabled = desired['multi-az'];
       }
       if (Object.keys(input).length > 2) await elasticache.send(new ModifyReplicationGroupCommand(input));
-      if (change.diffs.some((d) => d.field === 'tags')) await elasticache.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
+      if (change.diffs.some((d) => d.field === 'tags'))
+        await elasticache.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
     },
     readiness(c) {
       if (c.status === 'available') return { state: 'ready' };
       if (c.status === 'create-failed') return { state: 'failed', detail: 'replication group status create-failed' };
       return { state: 'pending', detail: `status ${c.status}` };
     },
-    outputs: (c): Record<string, string> => (c.endpoint ? { 'cache-endpoint': `${c.endpoint.address}:${c.endpoint.port}` } : {}),
+    outputs: (c): Record<string, string> =>
+      c.endpoint ? { 'cache-endpoint': `${c.endpoint.address}:${c.endpoint.port}` } : {},
   };
 }

@@ -46,7 +46,9 @@ export function vpcResource(ctx: AwsContext, desired: AwsVpc): ResourceModule<Aw
       const out = await ec2.send(new DescribeVpcsCommand({ Filters: managedFilters(ctx.environment, desired.name) }));
       const vpcs = out.Vpcs ?? [];
       if (vpcs.length > 1) {
-        throw new ActionError(`${vpcs.length} VPCs are tagged Name=${desired.name} for environment ${ctx.environment} (${vpcs.map((v) => v.VpcId).join(', ')}); keep one`);
+        throw new ActionError(
+          `${vpcs.length} VPCs are tagged Name=${desired.name} for environment ${ctx.environment} (${vpcs.map((v) => v.VpcId).join(', ')}); keep one`,
+        );
       }
       const vpc = vpcs[0];
       if (!vpc?.VpcId) return undefined;
@@ -72,12 +74,16 @@ export function vpcResource(ctx: AwsContext, desired: AwsVpc): ResourceModule<Aw
       let id: string;
       if (change.action === 'create') {
         const out = await ec2.send(
-          new CreateVpcCommand({ CidrBlock: desired.cidr, TagSpecifications: [{ ResourceType: 'vpc', Tags: tagList(tags) }] }),
+          new CreateVpcCommand({
+            CidrBlock: desired.cidr,
+            TagSpecifications: [{ ResourceType: 'vpc', Tags: tagList(tags) }],
+          }),
         );
         id = out.Vpc?.VpcId ?? '';
       } else {
         id = change.current.id;
-        if (change.diffs.some((d) => d.field === 'tags')) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
+        if (change.diffs.some((d) => d.field === 'tags'))
+          await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
       }
       // One attribute per call (an EC2 rule).
       await ec2.send(new ModifyVpcAttributeCommand({ VpcId: id, EnableDnsSupport: { Value: true } }));
@@ -102,7 +108,11 @@ function subnetName(vpcName: string, zone: string): string {
  * One subnet per availability zone, found by VPC and CIDR. Public (default route to the internet
  * gateway, public IPs on launch) so EKS nodes reach the control plane without a NAT gateway.
  */
-export function subnetResource(ctx: AwsContext, vpc: AwsVpc, subnet: { zone: string; cidr: string }): ResourceModule<{ zone: string; cidr: string }, SubnetState> {
+export function subnetResource(
+  ctx: AwsContext,
+  vpc: AwsVpc,
+  subnet: { zone: string; cidr: string },
+): ResourceModule<{ zone: string; cidr: string }, SubnetState> {
   const { ec2 } = ctx.clients;
   const name = subnetName(vpc.name, subnet.zone);
   const vpcKey = resourceKey({ kind: KIND.vpc, name: vpc.name });
@@ -117,11 +127,22 @@ export function subnetResource(ctx: AwsContext, vpc: AwsVpc, subnet: { zone: str
       const v = refs.get<VpcState>(vpcKey);
       if (!v) return undefined;
       const out = await ec2.send(
-        new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [v.id] }, { Name: 'cidr-block', Values: [subnet.cidr] }] }),
+        new DescribeSubnetsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [v.id] },
+            { Name: 'cidr-block', Values: [subnet.cidr] },
+          ],
+        }),
       );
       const s: Subnet | undefined = out.Subnets?.[0];
       if (!s?.SubnetId) return undefined;
-      return { id: s.SubnetId, zone: s.AvailabilityZone ?? '', cidr: s.CidrBlock ?? '', mapPublicIp: s.MapPublicIpOnLaunch ?? false, tags: tagMap(s.Tags) };
+      return {
+        id: s.SubnetId,
+        zone: s.AvailabilityZone ?? '',
+        cidr: s.CidrBlock ?? '',
+        mapPublicIp: s.MapPublicIpOnLaunch ?? false,
+        tags: tagMap(s.Tags),
+      };
     },
     diff(d, c) {
       return new DiffBuilder()
@@ -144,7 +165,8 @@ export function subnetResource(ctx: AwsContext, vpc: AwsVpc, subnet: { zone: str
         id = out.Subnet?.SubnetId ?? '';
       } else {
         id = change.current.id;
-        if (change.diffs.some((d) => d.field === 'tags')) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
+        if (change.diffs.some((d) => d.field === 'tags'))
+          await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
       }
       await ec2.send(new ModifySubnetAttributeCommand({ SubnetId: id, MapPublicIpOnLaunch: { Value: true } }));
     },
@@ -171,8 +193,15 @@ export function internetGatewayResource(ctx: AwsContext, vpc: AwsVpc): ResourceM
     async read(refs) {
       const v = refs.get<VpcState>(vpcKey);
       // Prefer the gateway attached to the VPC; otherwise one of ours that lost its attachment.
-      const attached = v ? await ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [v.id] }] })) : undefined;
-      const ours = attached?.InternetGateways?.[0] ?? (await ec2.send(new DescribeInternetGatewaysCommand({ Filters: managedFilters(ctx.environment, name) }))).InternetGateways?.[0];
+      const attached = v
+        ? await ec2.send(
+            new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [v.id] }] }),
+          )
+        : undefined;
+      const ours =
+        attached?.InternetGateways?.[0] ??
+        (await ec2.send(new DescribeInternetGatewaysCommand({ Filters: managedFilters(ctx.environment, name) })))
+          .InternetGateways?.[0];
       if (!ours?.InternetGatewayId) return undefined;
       return { id: ours.InternetGatewayId, attachedTo: ours.Attachments?.[0]?.VpcId, tags: tagMap(ours.Tags) };
     },
@@ -186,14 +215,20 @@ export function internetGatewayResource(ctx: AwsContext, vpc: AwsVpc): ResourceM
       let id: string;
       let attachedTo: string | undefined;
       if (change.action === 'create') {
-        const out = await ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: tagList(tags) }] }));
+        const out = await ec2.send(
+          new CreateInternetGatewayCommand({
+            TagSpecifications: [{ ResourceType: 'internet-gateway', Tags: tagList(tags) }],
+          }),
+        );
         id = out.InternetGateway?.InternetGatewayId ?? '';
       } else {
         id = change.current.id;
         attachedTo = change.current.attachedTo;
-        if (change.diffs.some((d) => d.field === 'tags')) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
+        if (change.diffs.some((d) => d.field === 'tags'))
+          await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
       }
-      if (attachedTo === undefined) await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: v.id }));
+      if (attachedTo === undefined)
+        await ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: id, VpcId: v.id }));
     },
   };
 
@@ -220,7 +255,8 @@ export function routeTableResource(ctx: AwsContext, vpc: AwsVpc): ResourceModule
   const igwKey = resourceKey({ kind: KIND.internetGateway, name: `${vpc.name}-igw` });
   const subnetKeys = vpc.subnets.map((s) => resourceKey({ kind: KIND.subnet, name: subnetName(vpc.name, s.zone) }));
   const tags = managedTags(ctx.environment, ctx.tags, name);
-  const subnetIds = (refs: Refs) => subnetKeys.map((k) => refs.get<SubnetState>(k)?.id).filter((x): x is string => x !== undefined);
+  const subnetIds = (refs: Refs) =>
+    subnetKeys.map((k) => refs.get<SubnetState>(k)?.id).filter((x): x is string => x !== undefined);
   return {
     kind: KIND.routeTable,
     name,
@@ -231,7 +267,9 @@ export function routeTableResource(ctx: AwsContext, vpc: AwsVpc): ResourceModule
       const v = refs.get<VpcState>(vpcKey);
       if (!v) return undefined;
       const out = await ec2.send(
-        new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [v.id] }, ...managedFilters(ctx.environment, name)] }),
+        new DescribeRouteTablesCommand({
+          Filters: [{ Name: 'vpc-id', Values: [v.id] }, ...managedFilters(ctx.environment, name)],
+        }),
       );
       const rt = out.RouteTables?.[0];
       if (!rt?.RouteTableId) return undefined;
@@ -248,7 +286,8 @@ export function routeTableResource(ctx: AwsContext, vpc: AwsVpc): ResourceModule
       const b = new DiffBuilder();
       if (c.expectedGateway) b.field('default-route', c.expectedGateway, c.defaultRouteGateway);
       const missing = c.expectedSubnets.filter((s) => !c.associatedSubnets.includes(s));
-      if (missing.length > 0) b.push({ field: 'subnet-associations', desired: missing, actual: c.associatedSubnets, mode: 'update' });
+      if (missing.length > 0)
+        b.push({ field: 'subnet-associations', desired: missing, actual: c.associatedSubnets, mode: 'update' });
       return b.tags(tags, c.tags).diffs;
     },
     async apply(change, refs) {
@@ -258,18 +297,28 @@ export function routeTableResource(ctx: AwsContext, vpc: AwsVpc): ResourceModule
       let route: string | undefined;
       let associated: string[] = [];
       if (change.action === 'create') {
-        const out = await ec2.send(new CreateRouteTableCommand({ VpcId: v.id, TagSpecifications: [{ ResourceType: 'route-table', Tags: tagList(tags) }] }));
+        const out = await ec2.send(
+          new CreateRouteTableCommand({
+            VpcId: v.id,
+            TagSpecifications: [{ ResourceType: 'route-table', Tags: tagList(tags) }],
+          }),
+        );
         id = out.RouteTable?.RouteTableId ?? '';
       } else {
         id = change.current.id;
         route = change.current.defaultRouteGateway;
         associated = change.current.associatedSubnets;
-        if (change.diffs.some((d) => d.field === 'tags')) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
+        if (change.diffs.some((d) => d.field === 'tags'))
+          await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: tagList(tags) }));
       }
       if (route === undefined) {
-        await ec2.send(new CreateRouteCommand({ RouteTableId: id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.id }));
+        await ec2.send(
+          new CreateRouteCommand({ RouteTableId: id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.id }),
+        );
       } else if (route !== igw.id) {
-        await ec2.send(new ReplaceRouteCommand({ RouteTableId: id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.id }));
+        await ec2.send(
+          new ReplaceRouteCommand({ RouteTableId: id, DestinationCidrBlock: '0.0.0.0/0', GatewayId: igw.id }),
+        );
       }
       for (const s of subnetIds(refs).filter((x) => !associated.includes(x))) {
         await ec2.send(new AssociateRouteTableCommand({ RouteTableId: id, SubnetId: s }));

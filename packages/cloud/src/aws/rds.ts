@@ -27,7 +27,11 @@ export interface SubnetGroupState {
   expectedSubnets: string[] | undefined;
 }
 
-export function dbSubnetGroupResource(ctx: AwsContext, name: string, vpc: AwsVpc): ResourceModule<{ name: string }, SubnetGroupState> {
+export function dbSubnetGroupResource(
+  ctx: AwsContext,
+  name: string,
+  vpc: AwsVpc,
+): ResourceModule<{ name: string }, SubnetGroupState> {
   const { rds } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   return {
@@ -54,7 +58,14 @@ export function dbSubnetGroupResource(ctx: AwsContext, name: string, vpc: AwsVpc
     async apply(change, refs) {
       const SubnetIds = subnetIdsFrom(refs, vpc) ?? [];
       if (change.action === 'create') {
-        await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: `ralph-deploy ${ctx.environment}`, SubnetIds, Tags: tagList(tags) }));
+        await rds.send(
+          new CreateDBSubnetGroupCommand({
+            DBSubnetGroupName: name,
+            DBSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
+            SubnetIds,
+            Tags: tagList(tags),
+          }),
+        );
       } else {
         await rds.send(new ModifyDBSubnetGroupCommand({ DBSubnetGroupName: name, SubnetIds }));
       }
@@ -84,14 +95,16 @@ export interface DbState {
 async function describeDb(ctx: AwsContext, identifier: string): Promise<DbState | undefined> {
   let db: DBInstance | undefined;
   try {
-    db = (await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
+    db = (await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier })))
+      .DBInstances?.[0];
   } catch (e: unknown) {
     if (isAwsError(e, 'DBInstanceNotFoundFault', 'DBInstanceNotFound')) return undefined;
     throw e;
   }
   if (!db) return undefined;
   let tags = db.TagList;
-  if (!tags && db.DBInstanceArn) tags = (await ctx.clients.rds.send(new ListTagsForResourceCommand({ ResourceName: db.DBInstanceArn }))).TagList;
+  if (!tags && db.DBInstanceArn)
+    tags = (await ctx.clients.rds.send(new ListTagsForResourceCommand({ ResourceName: db.DBInstanceArn }))).TagList;
   return {
     identifier,
     arn: db.DBInstanceArn ?? '',
@@ -123,10 +136,22 @@ function major(v: string): number {
 export function engineVersionDiff(desired: string, actual: string): FieldDiff | undefined {
   if (versionMatches(desired, actual)) return undefined;
   if (major(desired) < major(actual)) {
-    return { field: 'engine-version', desired, actual, mode: 'replace', note: 'PostgreSQL cannot downgrade a major version in place; restore a dump into a new instance' };
+    return {
+      field: 'engine-version',
+      desired,
+      actual,
+      mode: 'replace',
+      note: 'PostgreSQL cannot downgrade a major version in place; restore a dump into a new instance',
+    };
   }
   if (compareVersions(desired, actual) < 0) return undefined;
-  return { field: 'engine-version', desired, actual, mode: 'update', ...(major(desired) > major(actual) ? { note: 'major version upgrade' } : {}) };
+  return {
+    field: 'engine-version',
+    desired,
+    actual,
+    mode: 'update',
+    ...(major(desired) > major(actual) ? { note: 'major version upgrade' } : {}),
+  };
 }
 
 function readiness(c: DbState) {
@@ -139,7 +164,11 @@ function readiness(c: DbState) {
 
 const endpointOf = (c: DbState) => (c.endpoint ? `${c.endpoint.address}:${c.endpoint.port}` : undefined);
 
-export function dbInstanceResource(ctx: AwsContext, desired: AwsDatabase, deps: { subnetGroup: string; secretName: string; secretKey: string; subnetGroupKey: string }): ResourceModule<AwsDatabase, DbState> {
+export function dbInstanceResource(
+  ctx: AwsContext,
+  desired: AwsDatabase,
+  deps: { subnetGroup: string; secretName: string; secretKey: string; subnetGroupKey: string },
+): ResourceModule<AwsDatabase, DbState> {
   const { rds } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   return {
@@ -158,13 +187,32 @@ export function dbInstanceResource(ctx: AwsContext, desired: AwsDatabase, deps: 
         .field('multi-az', d['multi-az'], c.multiAz)
         .field('backup-retention-days', d['backup-retention-days'], c.backupRetention)
         .field('deletion-protection', d['deletion-protection'], c.deletionProtection)
-        .field('storage-encrypted', d['storage-encrypted'], c.storageEncrypted, 'replace', 'encryption at rest is fixed at creation: snapshot, copy the snapshot encrypted, restore into a new instance')
-        .field('subnet-group', deps.subnetGroup, c.subnetGroup, 'replace', 'moving an instance to another subnet group means restoring it elsewhere');
+        .field(
+          'storage-encrypted',
+          d['storage-encrypted'],
+          c.storageEncrypted,
+          'replace',
+          'encryption at rest is fixed at creation: snapshot, copy the snapshot encrypted, restore into a new instance',
+        )
+        .field(
+          'subnet-group',
+          deps.subnetGroup,
+          c.subnetGroup,
+          'replace',
+          'moving an instance to another subnet group means restoring it elsewhere',
+        );
       const ev = engineVersionDiff(d['engine-version'], c.engineVersion);
       if (ev) b.push(ev);
-      if (d['allocated-storage'] > c.allocatedStorage) b.field('allocated-storage', d['allocated-storage'], c.allocatedStorage);
+      if (d['allocated-storage'] > c.allocatedStorage)
+        b.field('allocated-storage', d['allocated-storage'], c.allocatedStorage);
       if (d['allocated-storage'] < c.allocatedStorage) {
-        b.push({ field: 'allocated-storage', desired: d['allocated-storage'], actual: c.allocatedStorage, mode: 'replace', note: 'RDS storage cannot shrink' });
+        b.push({
+          field: 'allocated-storage',
+          desired: d['allocated-storage'],
+          actual: c.allocatedStorage,
+          mode: 'replace',
+          note: 'RDS storage cannot shrink',
+        });
       }
       if (c.storageType !== undefined) b.field('storage-type', d['storage-type'], c.storageType);
       return b.tags(tags, c.tags).diffs;
@@ -205,11 +253,13 @@ export function dbInstanceResource(ctx: AwsContext, desired: AwsDatabase, deps: 
         if (d.field === 'storage-type') input.StorageType = desired['storage-type'];
         if (d.field === 'engine-version') {
           input.EngineVersion = desired['engine-version'];
-          if (major(desired['engine-version']) > major(change.current.engineVersion)) input.AllowMajorVersionUpgrade = true;
+          if (major(desired['engine-version']) > major(change.current.engineVersion))
+            input.AllowMajorVersionUpgrade = true;
         }
       }
       if (Object.keys(input).length > 2) await rds.send(new ModifyDBInstanceCommand(input));
-      if (change.diffs.some((d) => d.field === 'tags')) await rds.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
+      if (change.diffs.some((d) => d.field === 'tags'))
+        await rds.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
     },
     readiness,
     outputs: (c): Record<string, string> => {
@@ -220,7 +270,11 @@ export function dbInstanceResource(ctx: AwsContext, desired: AwsDatabase, deps: 
 }
 
 /** A same-region read replica for failover (promoted by the failover action). */
-export function dbReplicaResource(ctx: AwsContext, primary: AwsDatabase, replica: { identifier: string; 'instance-class'?: string | undefined }): ResourceModule<{ identifier: string; instanceClass: string }, DbState> {
+export function dbReplicaResource(
+  ctx: AwsContext,
+  primary: AwsDatabase,
+  replica: { identifier: string; 'instance-class'?: string | undefined },
+): ResourceModule<{ identifier: string; instanceClass: string }, DbState> {
   const { rds } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   const instanceClass = replica['instance-class'] ?? primary['instance-class'];
@@ -233,7 +287,13 @@ export function dbReplicaResource(ctx: AwsContext, primary: AwsDatabase, replica
     read: () => describeDb(ctx, replica.identifier),
     diff(d, c) {
       return new DiffBuilder()
-        .field('replica-of', primary.identifier, c.replicaSource ?? null, 'manual', 'promoted by a failover? point the spec at the new primary')
+        .field(
+          'replica-of',
+          primary.identifier,
+          c.replicaSource ?? null,
+          'manual',
+          'promoted by a failover? point the spec at the new primary',
+        )
         .field('instance-class', d.instanceClass, c.instanceClass)
         .tags(tags, c.tags).diffs;
     },
@@ -251,9 +311,16 @@ export function dbReplicaResource(ctx: AwsContext, primary: AwsDatabase, replica
         return;
       }
       if (change.diffs.some((d) => d.field === 'instance-class')) {
-        await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: replica.identifier, DBInstanceClass: instanceClass, ApplyImmediately: true }));
+        await rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: replica.identifier,
+            DBInstanceClass: instanceClass,
+            ApplyImmediately: true,
+          }),
+        );
       }
-      if (change.diffs.some((d) => d.field === 'tags')) await rds.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
+      if (change.diffs.some((d) => d.field === 'tags'))
+        await rds.send(new AddTagsToResourceCommand({ ResourceName: change.current.arn, Tags: tagList(tags) }));
     },
     readiness,
   };

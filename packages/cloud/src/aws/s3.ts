@@ -68,15 +68,30 @@ function toLifecycleRule(r: OurRule): LifecycleRule {
     Status: 'Enabled',
     Filter: { Prefix: r.prefix },
     ...(r['expire-days'] !== null ? { Expiration: { Days: r['expire-days'] } } : {}),
-    ...(r['noncurrent-expire-days'] !== null ? { NoncurrentVersionExpiration: { NoncurrentDays: r['noncurrent-expire-days'] } } : {}),
-    ...(r['abort-incomplete-upload-days'] !== null ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: r['abort-incomplete-upload-days'] } } : {}),
+    ...(r['noncurrent-expire-days'] !== null
+      ? { NoncurrentVersionExpiration: { NoncurrentDays: r['noncurrent-expire-days'] } }
+      : {}),
+    ...(r['abort-incomplete-upload-days'] !== null
+      ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: r['abort-incomplete-upload-days'] } }
+      : {}),
   };
 }
 
-const BLOCK_ALL: PublicAccessBlockConfiguration = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const BLOCK_ALL: PublicAccessBlockConfiguration = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 function blocksAll(p: PublicAccessBlockConfiguration | undefined): boolean {
-  return !!p && p.BlockPublicAcls === true && p.IgnorePublicAcls === true && p.BlockPublicPolicy === true && p.RestrictPublicBuckets === true;
+  return (
+    !!p &&
+    p.BlockPublicAcls === true &&
+    p.IgnorePublicAcls === true &&
+    p.BlockPublicPolicy === true &&
+    p.RestrictPublicBuckets === true
+  );
 }
 
 async function optional<T>(fn: () => Promise<T>, ...missing: string[]): Promise<T | undefined> {
@@ -89,7 +104,10 @@ async function optional<T>(fn: () => Promise<T>, ...missing: string[]): Promise<
 }
 
 /** The backup bucket: versioned, encrypted, never public, old backups expired by a lifecycle rule. */
-export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket): ResourceModule<AwsBackupBucket, BucketState> {
+export function backupBucketResource(
+  ctx: AwsContext,
+  desired: AwsBackupBucket,
+): ResourceModule<AwsBackupBucket, BucketState> {
   const { s3 } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
   const Bucket = desired.name;
@@ -111,12 +129,18 @@ export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket):
       } catch (e: unknown) {
         const status = httpStatus(e);
         if (status === 404 || isAwsError(e, 'NotFound', 'NoSuchBucket')) return undefined;
-        if (status === 403) throw new ActionError(`bucket ${Bucket} exists but these credentials cannot access it (owned by another account?); choose another name`);
+        if (status === 403)
+          throw new ActionError(
+            `bucket ${Bucket} exists but these credentials cannot access it (owned by another account?); choose another name`,
+          );
         throw e;
       }
       const [ver, enc, pab, lc, tg] = await Promise.all([
         s3.send(new GetBucketVersioningCommand({ Bucket })),
-        optional(() => s3.send(new GetBucketEncryptionCommand({ Bucket })), 'ServerSideEncryptionConfigurationNotFoundError'),
+        optional(
+          () => s3.send(new GetBucketEncryptionCommand({ Bucket })),
+          'ServerSideEncryptionConfigurationNotFoundError',
+        ),
         optional(() => s3.send(new GetPublicAccessBlockCommand({ Bucket })), 'NoSuchPublicAccessBlockConfiguration'),
         optional(() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })), 'NoSuchLifecycleConfiguration'),
         optional(() => s3.send(new GetBucketTaggingCommand({ Bucket })), 'NoSuchTagSet', 'NoSuchTagSetError'),
@@ -133,7 +157,11 @@ export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket):
     },
     diff(d, c) {
       const b = new DiffBuilder()
-        .field('versioning', d.versioning ? 'Enabled' : c.versioning === 'Disabled' ? 'Disabled' : 'Suspended', c.versioning)
+        .field(
+          'versioning',
+          d.versioning ? 'Enabled' : c.versioning === 'Disabled' ? 'Disabled' : 'Suspended',
+          c.versioning,
+        )
         .field('encryption', d.encryption, c.encryption?.algorithm ?? null);
       if (d['kms-key-id']) b.field('kms-key-id', d['kms-key-id'], c.encryption?.kmsKeyId ?? null);
       if (d['block-public-access']) b.field('block-public-access', true, blocksAll(c.publicAccessBlock));
@@ -149,7 +177,9 @@ export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket):
         await s3.send(
           new CreateBucketCommand({
             Bucket,
-            ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } } : {}),
+            ...(region !== 'us-east-1'
+              ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }
+              : {}),
           }),
         );
       }
@@ -163,7 +193,10 @@ export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket):
             ServerSideEncryptionConfiguration: {
               Rules: [
                 {
-                  ApplyServerSideEncryptionByDefault: { SSEAlgorithm: desired.encryption, ...(desired['kms-key-id'] ? { KMSMasterKeyID: desired['kms-key-id'] } : {}) },
+                  ApplyServerSideEncryptionByDefault: {
+                    SSEAlgorithm: desired.encryption,
+                    ...(desired['kms-key-id'] ? { KMSMasterKeyID: desired['kms-key-id'] } : {}),
+                  },
                   BucketKeyEnabled: desired.encryption === 'aws:kms',
                 },
               ],
@@ -172,12 +205,22 @@ export function backupBucketResource(ctx: AwsContext, desired: AwsBackupBucket):
         );
       }
       if (wants('versioning') && (desired.versioning || change.action !== 'create')) {
-        await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: desired.versioning ? 'Enabled' : 'Suspended' } }));
+        await s3.send(
+          new PutBucketVersioningCommand({
+            Bucket,
+            VersioningConfiguration: { Status: desired.versioning ? 'Enabled' : 'Suspended' },
+          }),
+        );
       }
       if (wants('lifecycle')) {
         // PUT replaces the whole configuration: keep every rule that is not ours.
         const others = change.action === 'create' ? [] : change.current.rules.filter((r) => r.ID !== LIFECYCLE_RULE_ID);
-        await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: [...others, toLifecycleRule(desiredRule(desired))] } }));
+        await s3.send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket,
+            LifecycleConfiguration: { Rules: [...others, toLifecycleRule(desiredRule(desired))] },
+          }),
+        );
       }
       if (wants('tags')) {
         const existing = change.action === 'create' ? {} : change.current.tags;

@@ -26,7 +26,10 @@ export function awsResources(ctx: AwsContext, infra: AwsInfrastructure): AnyReso
   };
   if (vpc) {
     const zones = new Set(vpc.subnets.map((s) => s.zone));
-    if (zones.size < 2) throw new ActionError('infrastructure.aws.vpc.subnets: at least two availability zones are needed (EKS, Multi-AZ RDS and ElastiCache failover require them)');
+    if (zones.size < 2)
+      throw new ActionError(
+        'infrastructure.aws.vpc.subnets: at least two availability zones are needed (EKS, Multi-AZ RDS and ElastiCache failover require them)',
+      );
     out.push(erase(vpcResource(ctx, vpc)));
     for (const s of vpc.subnets) out.push(erase(subnetResource(ctx, vpc, s)));
     out.push(erase(internetGatewayResource(ctx, vpc)));

@@ -36,7 +36,8 @@ function sameValue(a: unknown, b: unknown): boolean {
     const sb = [...b].map(String).sort();
     return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
   }
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null)
+    return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 }
 
@@ -57,8 +58,12 @@ export function versionMatches(desired: string, actual: string): boolean {
   return actual === desired || actual.startsWith(`${desired}.`);
 }
 
-export function tagMap(list: { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
+export function tagMap(
+  list: { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    (list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']),
+  );
 }
 
 export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {

@@ -1,7 +1,16 @@
 import { ActionError, errorMessage, sleep } from '@ralph-deploy/common';
 import { dependencyOrder } from './order.js';
 import { waitReady } from './wait.js';
-import { Refs, resourceKey, type AnyResource, type Clock, type EngineOptions, type FieldDiff, type PlanItem, type RunResult } from './types.js';
+import {
+  Refs,
+  resourceKey,
+  type AnyResource,
+  type Clock,
+  type EngineOptions,
+  type FieldDiff,
+  type PlanItem,
+  type RunResult,
+} from './types.js';
 
 const realClock: Clock = { now: () => Date.now(), sleep };
 
@@ -9,7 +18,12 @@ const realClock: Clock = { now: () => Date.now(), sleep };
 export function planItem(resource: AnyResource, current: unknown): PlanItem {
   const base = { key: resourceKey(resource), kind: resource.kind, name: resource.name };
   if (current === undefined) {
-    return { ...base, action: 'create', diffs: [], ...(resource.describe ? { summary: resource.describe(resource.desired) } : {}) };
+    return {
+      ...base,
+      action: 'create',
+      diffs: [],
+      ...(resource.describe ? { summary: resource.describe(resource.desired) } : {}),
+    };
   }
   const diffs = resource.diff(resource.desired, current);
   if (diffs.some((d) => d.mode === 'replace')) return { ...base, action: 'replace-needed', diffs };
@@ -29,7 +43,9 @@ export function isAcknowledged(item: PlanItem, entries: string[]): boolean {
 function manualSteps(item: PlanItem): string[] {
   return item.diffs
     .filter((d) => d.mode === 'replace')
-    .map((d) => `${item.key}: ${d.field} is ${show(d.actual)}, desired ${show(d.desired)}${d.note ? ` — ${d.note}` : ''}`);
+    .map(
+      (d) => `${item.key}: ${d.field} is ${show(d.actual)}, desired ${show(d.desired)}${d.note ? ` — ${d.note}` : ''}`,
+    );
 }
 
 export function show(v: unknown): string {
@@ -43,7 +59,10 @@ export function show(v: unknown): string {
  * absent, update what differs in place, wait until ready. Never deletes. Replacement drift blocks the
  * whole apply (nothing changes) unless acknowledged; acknowledged replacements are left to a human.
  */
-export async function reconcile(resources: AnyResource[], o: EngineOptions): Promise<RunResult & { blocked: PlanItem[] }> {
+export async function reconcile(
+  resources: AnyResource[],
+  o: EngineOptions,
+): Promise<RunResult & { blocked: PlanItem[] }> {
   const clock = o.clock ?? realClock;
   const deadline = clock.now() + o.timeoutMs;
   const ordered = dependencyOrder(resources);
@@ -60,7 +79,8 @@ export async function reconcile(resources: AnyResource[], o: EngineOptions): Pro
     }
     plan.push(planItem(r, current));
   }
-  for (const item of plan) if (item.action === 'replace-needed') item.acknowledged = isAcknowledged(item, o.acknowledgeReplacement);
+  for (const item of plan)
+    if (item.action === 'replace-needed') item.acknowledged = isAcknowledged(item, o.acknowledgeReplacement);
   const blocked = plan.filter((i) => i.action === 'replace-needed' && !i.acknowledged);
   const manual = plan.filter((i) => i.action === 'replace-needed' && i.acknowledged).flatMap(manualSteps);
   if (!o.apply || blocked.length > 0) return { plan, changed: false, outputs, manual, blocked, states: refs };
@@ -75,12 +95,15 @@ export async function reconcile(resources: AnyResource[], o: EngineOptions): Pro
     try {
       const current = await readResource(r, live);
       const fresh = planItem(r, current);
-      fresh.acknowledged = fresh.action === 'replace-needed' ? isAcknowledged(fresh, o.acknowledgeReplacement) : undefined;
+      fresh.acknowledged =
+        fresh.action === 'replace-needed' ? isAcknowledged(fresh, o.acknowledgeReplacement) : undefined;
       if (fresh.action === 'replace-needed' && !fresh.acknowledged) {
         // Drift appeared between planning and applying (out-of-band change): stop before touching it.
         plan[i] = { ...fresh, result: 'failed', error: 'replacement drift appeared during apply' };
         markSkipped(plan, i + 1);
-        throw new ActionError(`${key}: ${manualSteps(fresh).join('; ')}; acknowledge it with 'acknowledge-replacement' (nothing is destroyed)`);
+        throw new ActionError(
+          `${key}: ${manualSteps(fresh).join('; ')}; acknowledge it with 'acknowledge-replacement' (nothing is destroyed)`,
+        );
       }
       plan[i] = item = fresh;
       const updates = fresh.diffs.filter((d) => d.mode === 'update');
@@ -89,13 +112,23 @@ export async function reconcile(resources: AnyResource[], o: EngineOptions): Pro
         o.log.info(`creating ${key}`);
         await r.apply({ action: 'create' }, live);
         changed = true;
-        final = await waitReady(r, live, { clock, deadline, intervalMs: o.pollIntervalMs ?? 15_000, ...(o.signal ? { signal: o.signal } : {}) });
+        final = await waitReady(r, live, {
+          clock,
+          deadline,
+          intervalMs: o.pollIntervalMs ?? 15_000,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
         item.result = 'created';
       } else if (updates.length > 0) {
         o.log.info(`updating ${key}: ${updates.map((d) => d.field).join(', ')}`);
         await r.apply({ action: 'update', current, diffs: updates }, live);
         changed = true;
-        final = await waitReady(r, live, { clock, deadline, intervalMs: o.pollIntervalMs ?? 15_000, ...(o.signal ? { signal: o.signal } : {}) });
+        final = await waitReady(r, live, {
+          clock,
+          deadline,
+          intervalMs: o.pollIntervalMs ?? 15_000,
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
         item.result = 'updated';
       } else {
         item.result = fresh.action === 'replace-needed' ? 'skipped' : 'unchanged';

@@ -2,7 +2,8 @@ import { show } from './engine.js';
 import type { FieldDiff, PlanItem } from './types.js';
 
 function describeDiff(d: FieldDiff): string {
-  const tag = d.mode === 'replace' ? ' [needs replacement]' : d.mode === 'manual' ? ' [drift, not changed automatically]' : '';
+  const tag =
+    d.mode === 'replace' ? ' [needs replacement]' : d.mode === 'manual' ? ' [drift, not changed automatically]' : '';
   return `${d.field}: desired ${show(d.desired)}, actual ${show(d.actual)}${tag}${d.note ? ` (${d.note})` : ''}`;
 }
 
@@ -25,7 +26,14 @@ export function planRows(plan: PlanItem[]): string[][] {
 export function planText(plan: PlanItem[]): string {
   const rows = [PLAN_HEADERS, ...planRows(plan)];
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c] ?? 0) : cell)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c < 3 ? cell.padEnd(widths[c] ?? 0) : cell))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function planCounts(plan: PlanItem[]): Record<string, number> {

@@ -29,5 +29,7 @@ export async function waitReady(resource: AnyResource, refs: Refs, o: WaitOption
     if (o.clock.now() + o.intervalMs > o.deadline) break;
     await o.clock.sleep(o.intervalMs, o.signal);
   }
-  throw new ActionError(`${key} was not ready after ${formatDuration(o.clock.now() - started)} (${detail}); raise 'timeout' or re-run: apply resumes where it stopped`);
+  throw new ActionError(
+    `${key} was not ready after ${formatDuration(o.clock.now() - started)} (${detail}); raise 'timeout' or re-run: apply resumes where it stopped`,
+  );
 }

@@ -57,13 +57,23 @@ function versionDiff(desired: string, actual: string): FieldDiff | undefined {
   const d = versionParts(desired);
   const a = versionParts(actual);
   if (d.engine !== a.engine || d.major < a.major) {
-    return { field: 'database-version', desired, actual, mode: 'replace', note: 'no in-place downgrade or engine change; export and import into a new instance' };
+    return {
+      field: 'database-version',
+      desired,
+      actual,
+      mode: 'replace',
+      note: 'no in-place downgrade or engine change; export and import into a new instance',
+    };
   }
   return { field: 'database-version', desired, actual, mode: 'update', note: 'major version upgrade' };
 }
 
 /** Cloud SQL for PostgreSQL (the guide's `gcloud sql instances create`): REGIONAL, daily backups. */
-export function cloudSqlResource(gcloud: Gcloud, desired: GcpDatabase, labels: Record<string, string>): ResourceModule<GcpDatabase, SqlState> {
+export function cloudSqlResource(
+  gcloud: Gcloud,
+  desired: GcpDatabase,
+  labels: Record<string, string>,
+): ResourceModule<GcpDatabase, SqlState> {
   const tier = customTier(desired.cpu, desired.memory);
   return {
     kind: 'gcp:cloud-sql-instance',
@@ -103,7 +113,13 @@ export function cloudSqlResource(gcloud: Gcloud, desired: GcpDatabase, labels: R
       if (v) b.push(v);
       const size = d['storage-size-gb'];
       if (size !== undefined && c.diskSizeGb !== undefined && size !== c.diskSizeGb) {
-        b.push({ field: 'storage-size-gb', desired: size, actual: c.diskSizeGb, mode: size > c.diskSizeGb ? 'update' : 'replace', ...(size < c.diskSizeGb ? { note: 'Cloud SQL storage cannot shrink' } : {}) });
+        b.push({
+          field: 'storage-size-gb',
+          desired: size,
+          actual: c.diskSizeGb,
+          mode: size > c.diskSizeGb ? 'update' : 'replace',
+          ...(size < c.diskSizeGb ? { note: 'Cloud SQL storage cannot shrink' } : {}),
+        });
       }
       return b.tags(labels, c.labels).diffs;
     },
@@ -133,9 +149,11 @@ export function cloudSqlResource(gcloud: Gcloud, desired: GcpDatabase, labels: R
         if (d.field === 'tier') args.push(`--cpu=${desired.cpu}`, `--memory=${desired.memory}`);
         if (d.field === 'availability-type') args.push(`--availability-type=${desired['availability-type']}`);
         if (d.field === 'backup' || d.field === 'backup-start-time') {
-          if (!args.some((a) => a.startsWith('--backup-start-time'))) args.push(`--backup-start-time=${desired['backup-start-time']}`);
+          if (!args.some((a) => a.startsWith('--backup-start-time')))
+            args.push(`--backup-start-time=${desired['backup-start-time']}`);
         }
-        if (d.field === 'deletion-protection') args.push(desired['deletion-protection'] ? '--deletion-protection' : '--no-deletion-protection');
+        if (d.field === 'deletion-protection')
+          args.push(desired['deletion-protection'] ? '--deletion-protection' : '--no-deletion-protection');
         if (d.field === 'storage-size-gb') args.push(`--storage-size=${desired['storage-size-gb']}GB`);
         if (d.field === 'database-version') args.push(`--database-version=${desired['database-version']}`);
         if (d.field === 'tags') args.push(`--update-labels=${labelArg(labels)}`);
@@ -144,7 +162,8 @@ export function cloudSqlResource(gcloud: Gcloud, desired: GcpDatabase, labels: R
     },
     readiness(c) {
       if (c.state === 'RUNNABLE') return { state: 'ready' };
-      if (c.state === 'FAILED' || c.state === 'SUSPENDED') return { state: 'failed', detail: `instance state ${c.state}` };
+      if (c.state === 'FAILED' || c.state === 'SUSPENDED')
+        return { state: 'failed', detail: `instance state ${c.state}` };
       return { state: 'pending', detail: `state ${c.state}` };
     },
     outputs: (c): Record<string, string> => (c.ip ? { 'database-endpoint': `${c.ip}:5432` } : {}),

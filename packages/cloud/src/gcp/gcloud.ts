@@ -7,7 +7,11 @@ export interface ExecResult {
 }
 
 /** How gcloud is run: the action passes its exec wrapper (@actions/exec), tests may pass anything. */
-export type ExecFn = (command: string, args: string[], options: { ignoreReturnCode: boolean; silent?: boolean }) => Promise<ExecResult>;
+export type ExecFn = (
+  command: string,
+  args: string[],
+  options: { ignoreReturnCode: boolean; silent?: boolean },
+) => Promise<ExecResult>;
 
 const NOT_FOUND = /NOT_FOUND|not found|does not exist|code=404|HTTPError 404/i;
 
@@ -37,13 +41,17 @@ export class Gcloud {
     const full = [...args, `--project=${this.project}`, '--format=json', '--quiet'];
     this.commands.push([this.binary, ...full]);
     const r = await this.exec(this.binary, full, { ignoreReturnCode: true });
-    if (r.exitCode !== 0) throw new ActionError(`gcloud ${args.slice(0, 4).join(' ')} failed (exit ${r.exitCode}): ${lastLine(r.stderr)}`);
+    if (r.exitCode !== 0)
+      throw new ActionError(`gcloud ${args.slice(0, 4).join(' ')} failed (exit ${r.exitCode}): ${lastLine(r.stderr)}`);
     return r.stdout.trim() === '' ? undefined : parseJson(r.stdout, args);
   }
 }
 
 function lastLine(s: string): string {
-  const lines = s.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.find((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? '(no output)';
 }
 
@@ -57,7 +65,11 @@ function parseJson(text: string, args: string[]): unknown {
 
 /** GCP labels: lowercase letters, digits, _ and -; keys start with a letter; at most 63 characters. */
 export function gcpLabels(environment: string, extra: Record<string, string>): Record<string, string> {
-  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '_')
+      .slice(0, 63);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(extra)) out[clean(k)] = clean(v);
   out['ralph-deploy-managed'] = 'true';

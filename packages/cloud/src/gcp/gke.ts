@@ -33,7 +33,11 @@ interface GkeJson {
 }
 
 /** A GKE cluster with an autoscaled node pool (the guide's `gcloud container clusters create`). */
-export function gkeClusterResource(gcloud: Gcloud, desired: GcpCluster, labels: Record<string, string>): ResourceModule<GcpCluster, GkeState> {
+export function gkeClusterResource(
+  gcloud: Gcloud,
+  desired: GcpCluster,
+  labels: Record<string, string>,
+): ResourceModule<GcpCluster, GkeState> {
   const loc = locationFlag(desired.location);
   return {
     kind: 'gcp:gke-cluster',
@@ -43,7 +47,8 @@ export function gkeClusterResource(gcloud: Gcloud, desired: GcpCluster, labels: 
     describe: (d) =>
       `${d.location}, ${d['machine-type']}, ${d['num-nodes']} nodes, autoscaling ${d['min-nodes']}..${d['max-nodes']}, autorepair ${d['enable-autorepair']}, autoupgrade ${d['enable-autoupgrade']}`,
     async read() {
-      const j = (await gcloud.describe(['container', 'clusters', 'describe', desired.name, loc])) as GkeJson | undefined;
+      const j = (await gcloud.describe(['container', 'clusters', 'describe', desired.name, loc])) as
+        GkeJson | undefined;
       if (!j) return undefined;
       const pool = j.nodePools?.find((p) => p.name === desired['node-pool']);
       return {
@@ -64,16 +69,29 @@ export function gkeClusterResource(gcloud: Gcloud, desired: GcpCluster, labels: 
     diff(d, c) {
       const b = new DiffBuilder();
       if (!c.poolFound) {
-        b.push({ field: 'node-pool', desired: d['node-pool'], actual: null, mode: 'manual', note: 'create the node pool with gcloud container node-pools create' });
+        b.push({
+          field: 'node-pool',
+          desired: d['node-pool'],
+          actual: null,
+          mode: 'manual',
+          note: 'create the node pool with gcloud container node-pools create',
+        });
         return b.diffs;
       }
-      b.field('machine-type', d['machine-type'], c.machineType, 'replace', 'create a new node pool and migrate workloads')
+      b.field(
+        'machine-type',
+        d['machine-type'],
+        c.machineType,
+        'replace',
+        'create a new node pool and migrate workloads',
+      )
         .field('autoscaling', true, c.autoscaling)
         .field('min-nodes', d['min-nodes'], c.minNodes)
         .field('max-nodes', d['max-nodes'], c.maxNodes)
         .field('enable-autorepair', d['enable-autorepair'], c.autoRepair)
         .field('enable-autoupgrade', d['enable-autoupgrade'], c.autoUpgrade);
-      if (d['release-channel']) b.field('release-channel', d['release-channel'].toUpperCase(), c.releaseChannel ?? null);
+      if (d['release-channel'])
+        b.field('release-channel', d['release-channel'].toUpperCase(), c.releaseChannel ?? null);
       return b.tags(labels, c.labels).diffs;
     },
     async apply(change) {
@@ -99,25 +117,46 @@ export function gkeClusterResource(gcloud: Gcloud, desired: GcpCluster, labels: 
       const fields = new Set(change.diffs.map((d) => d.field));
       if (['autoscaling', 'min-nodes', 'max-nodes'].some((f) => fields.has(f))) {
         await gcloud.run([
-          'container', 'clusters', 'update', desired.name, loc,
-          `--node-pool=${desired['node-pool']}`, '--enable-autoscaling', `--min-nodes=${desired['min-nodes']}`, `--max-nodes=${desired['max-nodes']}`,
+          'container',
+          'clusters',
+          'update',
+          desired.name,
+          loc,
+          `--node-pool=${desired['node-pool']}`,
+          '--enable-autoscaling',
+          `--min-nodes=${desired['min-nodes']}`,
+          `--max-nodes=${desired['max-nodes']}`,
         ]);
       }
       if (fields.has('enable-autorepair') || fields.has('enable-autoupgrade')) {
         await gcloud.run([
-          'container', 'node-pools', 'update', desired['node-pool'], `--cluster=${desired.name}`, loc,
+          'container',
+          'node-pools',
+          'update',
+          desired['node-pool'],
+          `--cluster=${desired.name}`,
+          loc,
           desired['enable-autorepair'] ? '--enable-autorepair' : '--no-enable-autorepair',
           desired['enable-autoupgrade'] ? '--enable-autoupgrade' : '--no-enable-autoupgrade',
         ]);
       }
       if (fields.has('release-channel') && desired['release-channel']) {
-        await gcloud.run(['container', 'clusters', 'update', desired.name, loc, `--release-channel=${desired['release-channel']}`]);
+        await gcloud.run([
+          'container',
+          'clusters',
+          'update',
+          desired.name,
+          loc,
+          `--release-channel=${desired['release-channel']}`,
+        ]);
       }
-      if (fields.has('tags')) await gcloud.run(['container', 'clusters', 'update', desired.name, loc, `--update-labels=${labelArg(labels)}`]);
+      if (fields.has('tags'))
+        await gcloud.run(['container', 'clusters', 'update', desired.name, loc, `--update-labels=${labelArg(labels)}`]);
     },
     readiness(c) {
       if (c.status === 'RUNNING') return { state: 'ready' };
-      if (c.status === 'ERROR' || c.status === 'DEGRADED') return { state: 'failed', detail: `cluster status ${c.status}` };
+      if (c.status === 'ERROR' || c.status === 'DEGRADED')
+        return { state: 'failed', detail: `cluster status ${c.status}` };
       return { state: 'pending', detail: `status ${c.status}` };
     },
     outputs: (c): Record<string, string> => (c.endpoint ? { 'cluster-endpoint': `https://${c.endpoint}` } : {}),

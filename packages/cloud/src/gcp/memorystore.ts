@@ -34,7 +34,11 @@ function versionNumber(v: string): number {
 }
 
 /** Memorystore for Redis, STANDARD_HA (a replica with automatic failover). */
-export function memorystoreResource(gcloud: Gcloud, desired: GcpCache, labels: Record<string, string>): ResourceModule<GcpCache, RedisState> {
+export function memorystoreResource(
+  gcloud: Gcloud,
+  desired: GcpCache,
+  labels: Record<string, string>,
+): ResourceModule<GcpCache, RedisState> {
   const region = `--region=${desired.region}`;
   return {
     kind: 'gcp:memorystore-redis',
@@ -43,7 +47,8 @@ export function memorystoreResource(gcloud: Gcloud, desired: GcpCache, labels: R
     dependsOn: [],
     describe: (d) => `${d['size-gb']} GB, ${d['redis-version']}, ${d.tier}, ${d.region}`,
     async read() {
-      const j = (await gcloud.describe(['redis', 'instances', 'describe', desired.name, region])) as RedisJson | undefined;
+      const j = (await gcloud.describe(['redis', 'instances', 'describe', desired.name, region])) as
+        RedisJson | undefined;
       if (!j) return undefined;
       return {
         state: j.state ?? 'UNKNOWN',
@@ -56,10 +61,18 @@ export function memorystoreResource(gcloud: Gcloud, desired: GcpCache, labels: R
       };
     },
     diff(d, c) {
-      const b = new DiffBuilder().field('size-gb', d['size-gb'], c.sizeGb).field('tier', d.tier, c.tier, 'replace', 'the service tier is fixed at creation');
+      const b = new DiffBuilder()
+        .field('size-gb', d['size-gb'], c.sizeGb)
+        .field('tier', d.tier, c.tier, 'replace', 'the service tier is fixed at creation');
       if (!sameVersion(d['redis-version'], c.redisVersion)) {
         const up = versionNumber(d['redis-version']) > versionNumber(c.redisVersion);
-        b.push({ field: 'redis-version', desired: d['redis-version'], actual: c.redisVersion, mode: up ? 'update' : 'replace', ...(up ? {} : { note: 'Memorystore cannot downgrade' }) });
+        b.push({
+          field: 'redis-version',
+          desired: d['redis-version'],
+          actual: c.redisVersion,
+          mode: up ? 'update' : 'replace',
+          ...(up ? {} : { note: 'Memorystore cannot downgrade' }),
+        });
       }
       return b.tags(labels, c.labels).diffs;
     },
@@ -83,11 +96,20 @@ export function memorystoreResource(gcloud: Gcloud, desired: GcpCache, labels: R
       if (fields.has('size-gb')) update.push(`--size=${desired['size-gb']}`);
       if (fields.has('tags')) update.push(`--update-labels=${labelArg(labels)}`);
       if (update.length > 0) await gcloud.run(['redis', 'instances', 'update', desired.name, region, ...update]);
-      if (fields.has('redis-version')) await gcloud.run(['redis', 'instances', 'upgrade', desired.name, region, `--redis-version=${desired['redis-version']}`]);
+      if (fields.has('redis-version'))
+        await gcloud.run([
+          'redis',
+          'instances',
+          'upgrade',
+          desired.name,
+          region,
+          `--redis-version=${desired['redis-version']}`,
+        ]);
     },
     readiness(c) {
       if (c.state === 'READY') return { state: 'ready' };
-      if (c.state === 'FAILING_OVER' || c.state === 'CREATING' || c.state === 'UPDATING' || c.state === 'MAINTENANCE') return { state: 'pending', detail: `state ${c.state}` };
+      if (c.state === 'FAILING_OVER' || c.state === 'CREATING' || c.state === 'UPDATING' || c.state === 'MAINTENANCE')
+        return { state: 'pending', detail: `state ${c.state}` };
       if (c.state === 'REPAIRING') return { state: 'pending', detail: 'state REPAIRING' };
       return { state: 'failed', detail: `instance state ${c.state}` };
     },
