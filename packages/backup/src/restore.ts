@@ -24,6 +24,8 @@ export interface RestoreOptions {
   pgBinDir?: string;
   /** Keep the dump's owners and privileges (the roles must exist in the target). */
   keepOwnership?: boolean;
+  /** The target was just created empty by the caller (verify's scratch database): skip the checks. */
+  freshTarget?: boolean;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -47,7 +49,10 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const t0 = Date.now();
   const { log, manifest } = o;
   log.mask(o.targetUrl);
-  const pgRestore = await findTool('pg_restore', o.pgBinDir);
+  const [pgRestore, created] = await Promise.all([
+    findTool('pg_restore', o.pgBinDir),
+    o.freshTarget ? Promise.resolve(false) : ensureDatabase(o.targetUrl, log).then((r) => r === 'created'),
+  ]);
   await requireToolMajor(
     pgRestore,
     'pg_restore',
@@ -55,8 +60,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     `the pg_dump that made backup ${manifest.id}`,
   );
 
-  const created = (await ensureDatabase(o.targetUrl, log)) === 'created';
-  if (!o.clean && !created) {
+  if (!o.clean && !created && !o.freshTarget) {
     const used = await userObjectCount(o.targetUrl, log);
     if (used.relations > 0 || used.schemas > 0) {
       throw new ActionError(

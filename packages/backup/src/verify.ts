@@ -61,6 +61,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
         targetUrl: scratchUrl,
         jobs: o.jobs,
         clean: false,
+        freshTarget: true,
         ...(pathsDir ? { restoreDir: pathsDir } : {}),
         ...(o.workDir ? { workDir: o.workDir } : {}),
         ...(o.pgBinDir ? { pgBinDir: o.pgBinDir } : {}),

@@ -4,7 +4,7 @@ import { input } from '../inputs.js';
 export const backupInputs = {
   mode: input.enum(['backup', 'restore', 'verify', 'prune', 'check'] as const, {
     description:
-      'What to do: backup (dump and archive to the destination), restore (into target-database-url), verify (restore into a scratch database, check it, drop it), prune (apply retention), check (fail when the newest complete backup is older than max-age).',
+      'What to do: backup (dump and archive to the destination), restore (into target-database-url), verify (restore into a scratch database, check it, drop it), prune (apply retention), check (fail when the newest complete backup is older than max-age) (default backup).',
     default: 'backup',
   }),
   'database-url': input.secret({
@@ -13,7 +13,7 @@ export const backupInputs = {
   }),
   destination: input.string({
     description:
-      'Where backups live: s3://bucket/prefix or file:///path. Each backup is a folder named by its id holding its objects and, written last, manifest.json.',
+      'Where backups live: s3://bucket/prefix or file:///path. Each backup is a folder named by its id holding its objects and, written last, manifest.json (default file:///var/backups/ralph).',
     default: 'file:///var/backups/ralph',
   }),
   paths: input.list({
@@ -21,7 +21,7 @@ export const backupInputs = {
       'Application data directories or files to archive with tar next to the dump (absolute, or relative to the workspace). One per line.',
   }),
   compression: input.enum(['zstd', 'gzip', 'none'] as const, {
-    description: 'Compression of every object.',
+    description: 'Compression of every object: zstd, gzip or none (default zstd).',
     default: 'zstd',
   }),
   'compression-level': input.number({
@@ -37,24 +37,24 @@ export const backupInputs = {
     max: 64,
   }),
   'retention-days': input.number({
-    description: 'prune: complete backups younger than this many days are kept.',
+    description: 'prune: complete backups younger than this many days are kept (default 30).',
     default: 30,
     min: 0,
   }),
   'keep-last': input.number({
     description:
-      'prune: the newest N complete backups are kept whatever their age. The newest complete backup is never deleted.',
+      'prune: the newest N complete backups are kept whatever their age. The newest complete backup is never deleted (default 1).',
     default: 1,
     integer: true,
     min: 1,
   }),
   'incomplete-grace': input.duration({
     description:
-      'prune: an incomplete backup (no manifest) or unfinished upload untouched for longer than this is deleted as debris; younger ones may still be running.',
+      'prune: an incomplete backup (no manifest) or unfinished upload untouched for longer than this is deleted as debris; younger ones may still be running (default 24h).',
     default: '24h',
   }),
   'max-age': input.duration({
-    description: "check: the newest complete backup must be younger than this (the guide's RPO).",
+    description: "check: the newest complete backup must be younger than this (the guide's RPO; default 1h).",
     default: '1h',
   }),
   'backup-id': input.string({
@@ -68,7 +68,7 @@ export const backupInputs = {
   }),
   clean: input.boolean({
     description:
-      "restore: drop the backup's objects in a non-empty target before recreating them, and replace existing data paths in restore-dir.",
+      "restore: drop the backup's objects in a non-empty target before recreating them, and replace existing data paths in restore-dir (default false).",
     default: false,
   }),
   'restore-dir': input.string({
@@ -81,7 +81,7 @@ export const backupInputs = {
   }),
   'keep-ownership': input.boolean({
     description:
-      "restore: keep the dump's owners and privileges (the roles must exist in the target). Default: objects belong to the restoring user.",
+      "restore: keep the dump's owners and privileges (the roles must exist in the target). By default objects belong to the restoring user (default false).",
     default: false,
   }),
   'verify-sql': input.string({
@@ -90,13 +90,14 @@ export const backupInputs = {
   }),
   'row-count-tolerance': input.number({
     description:
-      "verify: allowed relative difference between a restored table's row count and the manifest's estimate.",
+      "verify: allowed relative difference between a restored table's row count and the manifest's estimate (default 0.1).",
     default: 0.1,
     min: 0,
     max: 1,
   }),
   rto: input.duration({
-    description: "verify: fail when the restore takes longer than this (the guide's recovery time objective).",
+    description:
+      "verify: fail when the restore takes longer than this (the guide's recovery time objective; default 4h).",
     default: '4h',
   }),
   's3-endpoint': input.url({
@@ -106,7 +107,7 @@ export const backupInputs = {
   }),
   sse: input.enum(['AES256', 'aws:kms', 'none'] as const, {
     description:
-      'S3 server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS, with kms-key-id or the AWS managed key) or none.',
+      'S3 server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS, with kms-key-id or the AWS managed key) or none (default AES256).',
     default: 'AES256',
   }),
   'kms-key-id': input.string({ description: 'KMS key id or ARN for sse: aws:kms.' }),
