@@ -34989,7 +34989,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2302);
-/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7198);
+/* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8080);
 /* harmony import */ var _ralph_deploy_migrate__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3251);
 
 
@@ -38035,8 +38035,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./packages/common/src/index.ts + 5 modules
 var src = __nccwpck_require__(3179);
-// EXTERNAL MODULE: ./packages/config/src/index.ts + 30 modules
-var config_src = __nccwpck_require__(7198);
+// EXTERNAL MODULE: ./packages/config/src/index.ts + 31 modules
+var config_src = __nccwpck_require__(8080);
 ;// CONCATENATED MODULE: ./packages/action-kit/src/context.ts
 function runContext(env = process.env) {
     const serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
@@ -38718,7 +38718,7 @@ function redactText(text, secrets) {
 
 /***/ }),
 
-/***/ 7198:
+/***/ 8080:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38731,7 +38731,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Ow: () => (/* reexport */ selectSection)
 });
 
-// UNUSED EXPORTS: SPEC_VERSION, actionInputs, backupInputs, deepMerge, deployRolloutInputs, durationSpec, failoverInputs, input, parseYamlDocument, parseYamlDocuments, preflightCheckInputs, provisionInputs, sectionSchema, smokeTestInputs, specSchema
+// UNUSED EXPORTS: SPEC_VERSION, actionInputs, backupInputs, deepMerge, deployRolloutInputs, durationSpec, failoverInputs, input, parseYamlDocument, parseYamlDocuments, preflightCheckInputs, provisionInputs, sectionSchema, smokeTestInputs, specJsonSchema, specJsonSchemaText, specSchema
 
 ;// CONCATENATED MODULE: ./node_modules/.pnpm/js-yaml@5.5.0/node_modules/js-yaml/dist/js-yaml.mjs
 /*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
@@ -53064,7 +53064,7 @@ function sectionsShape() {
     return Object.fromEntries(Object.entries(actionInputs).map(([name, decls]) => [name, sectionSchema(decls).optional()]));
 }
 /** The whole spec file's schema (also exported as JSON Schema for editors). */
-function specSchema() {
+function spec_specSchema() {
     const environment = strictObject({
         url: schemas_string().describe("The environment's public URL (GitHub Environment URL).").optional(),
         description: schemas_string().optional(),
@@ -53094,7 +53094,7 @@ function loadSpec(file, options = {}) {
     if (doc.value === undefined || doc.value === null)
         throw new src/* SourceError */.c8({ file: shown, line: 1, column: 1 }, 'spec file is empty');
     rejectInlineSecrets(doc, doc.value, []);
-    const result = specSchema().safeParse(doc.value);
+    const result = spec_specSchema().safeParse(doc.value);
     if (!result.success)
         throw issueToError(doc, result.error);
     const environments = Object.keys(doc.value.environments ?? {});
@@ -53227,7 +53227,24 @@ function editDistance(a, b) {
     return row[b.length];
 }
 
+;// CONCATENATED MODULE: ./packages/config/src/json-schema.ts
+
+
+/** The spec file's JSON Schema (draft 2020-12), for editors: `# yaml-language-server: $schema=...`. */
+function specJsonSchema() {
+    const schema = z.toJSONSchema(specSchema(), { unrepresentable: 'any', io: 'input' });
+    return {
+        $id: 'https://github.com/ralph-deploy/ralph-deploy/blob/main/schema/ralph-deploy.schema.json',
+        title: 'ralph-deploy deployment spec',
+        ...schema,
+    };
+}
+function specJsonSchemaText() {
+    return JSON.stringify(specJsonSchema(), null, 2) + '\n';
+}
+
 ;// CONCATENATED MODULE: ./packages/config/src/index.ts
+
 
 
 
@@ -54201,6 +54218,9 @@ function describeLockHolder(h) {
  * never a transaction-level one: a transaction left open to hold the lock would make CREATE INDEX
  * CONCURRENTLY wait for it forever (flyway/flyway#3854). Waiting polls pg_try_advisory_lock so it is
  * bounded by `timeoutMs` and by the abort signal; the timeout error names the session holding it.
+ * Polling (instead of a blocking pg_advisory_lock) also matters: a session blocked inside
+ * pg_advisory_lock keeps a transaction open, which a CREATE INDEX CONCURRENTLY run by the lock holder
+ * would wait for, while that session waits for the holder: an undetected deadlock.
  */
 async function acquireSessionLock(client, key, options) {
     const deadline = Date.now() + options.timeoutMs;

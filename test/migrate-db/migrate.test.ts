@@ -427,6 +427,20 @@ describe('migrate-db against PostgreSQL 15', () => {
     expect(m.outputs).toMatchObject({ applied: '1', 'current-version': '2' });
   });
 
+  it('on timeout cancels the running statement on the server and leaves nothing behind', async () => {
+    const db = await freshDatabase(pg);
+    const ws = workspace({ 'V1__slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(120);\n' });
+    const r = await migrateDb(pg, ws, { 'database-url': db.url, timeout: '3s' });
+    expect(r.exitCode).not.toBe(0);
+    const running = await pg.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(120)%' AND state = 'active'`,
+      [db.name],
+    );
+    expect(running.rows).toEqual([]);
+    expect((await pg.query(`SELECT to_regclass('public.slow') AS t`, [], db.name)).rows[0]).toEqual({ t: null });
+    expect(await historyRows(pg, db.name)).toEqual([]);
+  });
+
   it('bad input and unreachable databases fail with one line and no password', async () => {
     const ws = workspace({ 'V1__t.sql': 'SELECT 1;\n' });
     const badUrl = `postgresql://postgres:${encodeURIComponent(pg.password)}@127.0.0.1:1/nodb`;

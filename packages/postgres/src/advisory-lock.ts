@@ -77,6 +77,9 @@ export interface AcquireOptions {
  * never a transaction-level one: a transaction left open to hold the lock would make CREATE INDEX
  * CONCURRENTLY wait for it forever (flyway/flyway#3854). Waiting polls pg_try_advisory_lock so it is
  * bounded by `timeoutMs` and by the abort signal; the timeout error names the session holding it.
+ * Polling (instead of a blocking pg_advisory_lock) also matters: a session blocked inside
+ * pg_advisory_lock keeps a transaction open, which a CREATE INDEX CONCURRENTLY run by the lock holder
+ * would wait for, while that session waits for the holder: an undetected deadlock.
  */
 export async function acquireSessionLock(client: pg.Client, key: AdvisoryKey, options: AcquireOptions): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
