@@ -60,19 +60,18 @@ export async function startGitHubStandIn(initial: Partial<GitHubState> = {}): Pr
     };
     const p = url.pathname;
     const repo = `/repos/${state.repo}`;
-    let m: RegExpExecArray | null;
-    if ((m = new RegExp(`^${repo}/commits/([0-9a-f]+)/check-runs$`).exec(p)))
-      return paged(state.checkRuns, 'check_runs');
+    if (new RegExp(`^${repo}/commits/[0-9a-f]+/check-runs$`).test(p)) return paged(state.checkRuns, 'check_runs');
     if (p === `${repo}/code-scanning/alerts`) {
       if (typeof state.codeScanning === 'number') return send(state.codeScanning, { message: 'no analysis found' });
       return paged(state.codeScanning);
     }
     if (p === `${repo}/releases`) return paged(state.releases);
-    if ((m = new RegExp(`^${repo}/contents/(.+)$`).exec(p))) {
-      const path = decodeURIComponent(m[1] as string);
+    const content = new RegExp(`^${repo}/contents/(.+)$`).exec(p);
+    if (content) {
+      const path = decodeURIComponent(content[1] as string);
       return state.files.includes(path) ? send(200, { type: 'file', path }) : send(404, { message: 'Not Found' });
     }
-    if ((m = new RegExp(`^${repo}/actions/runs/(\\d+)/approvals$`).exec(p))) return send(200, state.approvals);
+    if (new RegExp(`^${repo}/actions/runs/\\d+/approvals$`).test(p)) return send(200, state.approvals);
     send(404, { message: 'Not Found' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
