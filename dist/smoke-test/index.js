@@ -39290,6 +39290,43 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6559:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ failureAnnotations)
+/* harmony export */ });
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1598);
+
+/**
+ * Error annotations on the spec file for each failed check, threshold and gate that the spec
+ * defined, so the failure shows next to the line that asked for it. Values given as action inputs
+ * have no file to point at; the failure line and the summary cover them.
+ */
+function failureAnnotations(ctx, report) {
+    const out = [];
+    const add = (name, index, message) => {
+        const where = (0,_plan_js__WEBPACK_IMPORTED_MODULE_0__/* .specLocationFor */ .W)(ctx, name, ctx.inputs[name], [index]);
+        if (where)
+            out.push({ level: 'error', title: 'smoke-test', message, ...where });
+    };
+    for (const c of report.checks)
+        if (!c.passed && c.index !== undefined)
+            add('checks', c.index, `${c.name}: ${c.detail}`);
+    report.thresholds.forEach((t, i) => {
+        if (!t.passed)
+            add('thresholds', i, `threshold ${t.threshold} failed: ${t.reason ?? ''}`);
+    });
+    report.gates.forEach((g, i) => {
+        if (!g.passed)
+            add('prometheus-queries', i, `${g.name}: ${g.detail}`);
+    });
+    return out;
+}
+
+
+/***/ }),
+
 /***/ 2024:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
@@ -39298,8 +39335,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6037);
 /* harmony import */ var _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8080);
 /* harmony import */ var _ralph_deploy_probe__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9162);
-/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1598);
-/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6589);
+/* harmony import */ var _annotations_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6559);
+/* harmony import */ var _plan_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1598);
+/* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6589);
+
 
 
 
@@ -39310,9 +39349,9 @@ await (0,_ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .
     name: 'smoke-test',
     inputs: _ralph_deploy_config__WEBPACK_IMPORTED_MODULE_2__/* .smokeTestInputs */ .lv,
     main: async (ctx) => {
-        const plan = (0,_plan_js__WEBPACK_IMPORTED_MODULE_4__/* .planFromInputs */ .Z)(ctx, process.env);
+        const plan = (0,_plan_js__WEBPACK_IMPORTED_MODULE_5__/* .planFromInputs */ .Z)(ctx, process.env);
         if (ctx.dryRun) {
-            for (const line of (0,_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderPlan */ .E)(ctx.summary, plan))
+            for (const line of (0,_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderPlan */ .E)(ctx.summary, plan))
                 ctx.log.info(`would ${line}`);
             return;
         }
@@ -39323,10 +39362,12 @@ await (0,_ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .
         ctx.setOutput('p95-ms', report.sample?.latency ? report.sample.latency.p95.toFixed(3) : '');
         ctx.setOutput('error-rate', report.sample?.errorRate !== undefined ? String(report.sample.errorRate) : '');
         await ctx.writeReport(report);
-        (0,_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderReport */ .B)(ctx.summary, report);
+        (0,_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B)(ctx.summary, report);
         if (!report.passed) {
             const more = report.failures.length > 1 ? ` (and ${report.failures.length - 1} more)` : '';
-            throw new _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .lZ(`${report.failures[0] ?? 'smoke test failed'}${more}`);
+            throw new _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .lZ(`${report.failures[0] ?? 'smoke test failed'}${more}`, {
+                annotations: (0,_annotations_js__WEBPACK_IMPORTED_MODULE_4__/* .failureAnnotations */ .r)(ctx, report),
+            });
         }
         ctx.log.info(`smoke test passed: ${report.checks.length} checks, ${report.thresholds.length} thresholds, ${report.gates.length} gates`);
     },
@@ -39341,6 +39382,7 @@ __webpack_async_result__();
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   W: () => (/* binding */ specLocationFor),
 /* harmony export */   Z: () => (/* binding */ planFromInputs)
 /* harmony export */ });
 /* harmony import */ var _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3179);
@@ -57201,7 +57243,7 @@ const provisionInputs = {
         default: 'aws',
     }),
     region: input.string({
-        description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+        description: 'AWS region (e.g. us-west-2); default $AWS_REGION, as configure-aws-credentials sets it. GCP locations are part of `infrastructure`.',
     }),
     infrastructure: input.structured(infrastructureSchema, {
         description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',
@@ -58532,7 +58574,12 @@ async function runHttpCheck(check, opts = {}) {
         ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const base = { name: check.name, kind: 'http', latencyMs: r.latencyMs };
+    const base = {
+        name: check.name,
+        kind: 'http',
+        latencyMs: r.latencyMs,
+        ...(check.index !== undefined ? { index: check.index } : {}),
+    };
     if (r.status === undefined) {
         const error = r.error ?? 'no response';
         return { ...base, passed: false, detail: error, failures: [error] };
@@ -58580,7 +58627,6 @@ function judgeJson(body, paths) {
 }
 
 ;// CONCATENATED MODULE: ./packages/probe/src/tls-check.ts
-
 
 
 
@@ -58662,6 +58708,7 @@ async function runTlsCheck(check, opts = {}) {
         passed: failures.length === 0,
         detail: failures.length > 0 ? failures.join('; ') : ok,
         failures,
+        ...(check.index !== undefined ? { index: check.index } : {}),
     });
     let cert;
     try {
@@ -58958,6 +59005,7 @@ function planHttpCheck(spec, index, ctx) {
     const contains = spec['body-contains'];
     const check = {
         name: spec.name ?? `${method} ${spec.url ?? spec.path ?? '/'}`,
+        index,
         url,
         method,
         headers,
@@ -58987,6 +59035,7 @@ function planTlsCheck(spec, index, ctx) {
         throw new CheckConfigError([index, spec.url ? 'url' : 'type'], `a TLS check needs an https:// URL, got ${u.protocol}//${u.host}`);
     const check = {
         name: spec.name ?? `TLS ${u.host}`,
+        index,
         url: `https://${u.host}/`,
         minDays: spec['min-days'] ?? ctx.tlsMinDays,
         timeoutMs: ctx.requestTimeoutMs,

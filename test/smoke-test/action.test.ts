@@ -251,6 +251,38 @@ describe('smoke-test action (bundle, end to end)', () => {
     });
   });
 
+  it('annotates the spec lines of failed checks and gates', async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'ralph-smoke-ws-'));
+    mkdirSync(join(ws, '.github'));
+    writeFileSync(
+      join(ws, '.github', 'ralph-deploy.yml'),
+      [
+        'version: 1',
+        'environments:',
+        '  production:',
+        '    smoke-test:',
+        `      base-url: ${service.url}`,
+        '      requests: 0',
+        '      checks:',
+        '        - path: /health',
+        '        - path: /missing',
+        `      prometheus-url: ${prom.url}`,
+        '      prometheus-queries:',
+        '        - query: ralph_error_ratio',
+        '          condition: "< 0.01"',
+        '',
+      ].join('\n'),
+    );
+    const r = await runAction('smoke-test', { inputs: { environment: 'production' }, cwd: ws });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors.at(-1)).toBe('check "GET /missing" failed: status 404, expected 2xx (and 1 more)');
+    const onSpec = r.annotations.filter((a) => a.file === '.github/ralph-deploy.yml').map((a) => [a.line, a.message]);
+    expect(onSpec).toEqual([
+      [9, 'GET /missing: status 404, expected 2xx'],
+      [12, expect.stringMatching(/^ralph_error_ratio: .* = 0\.02 is not < 0\.01$/)],
+    ]);
+  });
+
   it('reads its settings from the spec and does nothing in a dry run', async () => {
     const ws = mkdtempSync(join(tmpdir(), 'ralph-smoke-ws-'));
     mkdirSync(join(ws, '.github'));

@@ -2,6 +2,7 @@ import { ActionError } from '@ralph-deploy/common';
 import { runAction } from '@ralph-deploy/action-kit';
 import { smokeTestInputs } from '@ralph-deploy/config';
 import { runSmokeTest } from '@ralph-deploy/probe';
+import { failureAnnotations } from './annotations.js';
 import { planFromInputs } from './plan.js';
 import { renderPlan, renderReport } from './summary.js';
 
@@ -26,7 +27,9 @@ await runAction({
 
     if (!report.passed) {
       const more = report.failures.length > 1 ? ` (and ${report.failures.length - 1} more)` : '';
-      throw new ActionError(`${report.failures[0] ?? 'smoke test failed'}${more}`);
+      throw new ActionError(`${report.failures[0] ?? 'smoke test failed'}${more}`, {
+        annotations: failureAnnotations(ctx, report),
+      });
     }
     ctx.log.info(
       `smoke test passed: ${report.checks.length} checks, ${report.thresholds.length} thresholds, ${report.gates.length} gates`,

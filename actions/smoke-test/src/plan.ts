@@ -17,7 +17,7 @@ type Ctx = ActionContext<typeof smokeTestInputs>;
 type Inputs = InputValues<typeof smokeTestInputs>;
 
 /** When the value in use is the spec's (not an explicit input), where it is, for file:line errors. */
-function specLocationFor(
+export function specLocationFor(
   ctx: Ctx,
   name: keyof Inputs,
   value: unknown,

@@ -4,6 +4,8 @@ import { JsonPathError, jsonEquals, selectJsonPath } from './json-path.js';
 /** One HTTP request and the expectations its response must meet. Header values are already resolved. */
 export interface HttpCheck {
   name: string;
+  /** Position in the `checks` list it came from, to point annotations at it. */
+  index?: number;
   url: string;
   method: string;
   headers: Record<string, string>;
@@ -26,6 +28,8 @@ export interface CheckOutcome {
   failures: string[];
   latencyMs?: number;
   status?: number;
+  /** Position of the check in the `checks` list, when it came from there. */
+  index?: number;
 }
 
 const SHOWN_BODY_CHARS = 120;
@@ -45,7 +49,12 @@ export async function runHttpCheck(
     ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const base = { name: check.name, kind: 'http' as const, latencyMs: r.latencyMs };
+  const base = {
+    name: check.name,
+    kind: 'http' as const,
+    latencyMs: r.latencyMs,
+    ...(check.index !== undefined ? { index: check.index } : {}),
+  };
   if (r.status === undefined) {
     const error = r.error ?? 'no response';
     return { ...base, passed: false, detail: error, failures: [error] };

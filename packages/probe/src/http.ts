@@ -31,7 +31,7 @@ export interface ProbeHttpOptions {
   insecure?: boolean;
   /** A shared agent (e.g. keep-alive for load sampling). Default: a fresh connection per request. */
   agent?: http.Agent;
-  /** Follow no redirects (always; a redirect is a result the caller judges). Body cap, default 1 MiB. */
+  /** Body bytes kept in the result; the rest is drained. Default 1 MiB. Redirects are never followed: a redirect is a result the caller judges. */
   maxBodyBytes?: number;
   /** Set false to skip reading the body into the result (it is still drained). Default true. */
   readBody?: boolean;

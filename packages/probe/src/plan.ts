@@ -114,6 +114,7 @@ export function planHttpCheck(spec: HttpCheckSpec, index: number, ctx: PlanConte
   const contains = spec['body-contains'];
   const check: HttpCheck = {
     name: spec.name ?? `${method} ${spec.url ?? spec.path ?? '/'}`,
+    index,
     url,
     method,
     headers,
@@ -143,6 +144,7 @@ export function planTlsCheck(spec: TlsCheckSpec, index: number, ctx: PlanContext
     );
   const check: TlsCheck = {
     name: spec.name ?? `TLS ${u.host}`,
+    index,
     url: `https://${u.host}/`,
     minDays: spec['min-days'] ?? ctx.tlsMinDays,
     timeoutMs: ctx.requestTimeoutMs,

@@ -1,11 +1,12 @@
 import tls from 'node:tls';
 import net from 'node:net';
-import { probeHttp } from './http.js';
-import { describeNetworkError } from './http.js';
+import { describeNetworkError, probeHttp } from './http.js';
 import type { CheckOutcome } from './http-check.js';
 
 export interface TlsCheck {
   name: string;
+  /** Position in the `checks` list it came from (absent for the automatic base-url check). */
+  index?: number;
   /** https:// URL whose certificate is checked. */
   url: string;
   minDays: number;
@@ -114,6 +115,7 @@ export async function runTlsCheck(
     passed: failures.length === 0,
     detail: failures.length > 0 ? failures.join('; ') : ok,
     failures,
+    ...(check.index !== undefined ? { index: check.index } : {}),
   });
   let cert: CertificateInfo | undefined;
   try {
