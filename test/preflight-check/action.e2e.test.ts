@@ -119,6 +119,32 @@ describe("preflight-check with no configuration evaluates the guide's checklist"
   });
 });
 
+describe('a checklist written inline in the spec', () => {
+  const spec = (items: string) =>
+    `version: 1\nenvironments:\n  production:\n    preflight-check:\n      phase: [gate]\n      manifests: [k8s]\n      checklist:\n        phases:\n          gate:\n            title: 发布前\n            items:\n${items}`;
+  it('is evaluated, and its mistakes are reported at the spec file line', async () => {
+    const ws = workspaceFrom(join(repoRoot, 'examples'));
+    mkdirSync(join(ws, '.github'), { recursive: true });
+    writeFileSync(
+      join(ws, '.github/ralph-deploy.yml'),
+      spec('              - { id: pinned, title: 镜像固定, check: { kind: manifests, rules: [image, hpa] } }\n'),
+    );
+    const ok = await runAction('preflight-check', { cwd: ws, inputs: { environment: 'production' } });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.outputs).toMatchObject({ passed: '1', failed: '0', warnings: '0' });
+    expect(ok.summary).toMatch(/✅ pass \| \*\*镜像固定\*\*/);
+    writeFileSync(
+      join(ws, '.github/ralph-deploy.yml'),
+      spec('              - id: pinned\n                title: 镜像固定\n                check: { kind: manifest }\n'),
+    );
+    const bad = await runAction('preflight-check', { cwd: ws, inputs: { environment: 'production' } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.errors[bad.errors.length - 1]).toMatch(
+      /^\.github\/ralph-deploy\.yml:14:\d+: item pinned: unknown check kind 'manifest'/,
+    );
+  });
+});
+
 describe('preflight-check on the corrected examples with real services', () => {
   let pg: PostgresService;
   let redis: RedisService;
