@@ -3,6 +3,10 @@
  * Route53 and SNS, the Kubernetes API fake for the standby cluster, PostgreSQL for the old primary's
  * database, loopback HTTP servers for the health endpoints.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { RECORD_KEYS } from '../../packages/failover/src/index.js';
 import {
@@ -60,6 +64,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   kube.clearFaults();
+  world.destroy();
   await Promise.all([primary.close(), standby.close()]);
 });
 
@@ -300,4 +305,51 @@ describe('failover action', () => {
     for (const r of [r1, r2, r3, r4, r5, r6]) expect(r.log).not.toContain(pg.password);
     expect(await world.replicaIsStandalone()).toBe(true);
   }, 600_000);
+
+  it('reads its settings from the spec, masks the database secret, and names a bad value', async () => {
+    const db = `spec_${n}`;
+    const dbUrl = await pg.createDatabase(db);
+    const { confirm: _confirm, environment: _environment, ...settings } = inputs({ 'primary-database-url': undefined });
+    const section = { ...settings, 'probe-interval': '50ms', 'primary-database-url': { env: 'OLD_PRIMARY_DB' } };
+    const workspace = mkdtempSync(join(tmpdir(), 'failover-spec-'));
+    mkdirSync(join(workspace, '.github'));
+    const write = (failover: Record<string, unknown>) =>
+      writeFileSync(
+        join(workspace, '.github', 'ralph-deploy.yml'),
+        yaml.dump({ version: 1, environments: { production: { failover } } }),
+      );
+
+    write({ ...section, 'failure-threshold': 0 });
+    const bad = await runAction('failover', {
+      inputs: { environment: 'production', confirm: 'production' },
+      env: { ...moto.env, OLD_PRIMARY_DB: dbUrl },
+      cwd: workspace,
+    });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.errors.at(-1)).toMatch(
+      /^\.github\/ralph-deploy\.yml:\d+:\d+: failover\.failure-threshold: 0 is below the minimum 1$/,
+    );
+    expect(bad.annotations.find((a) => a.file)).toMatchObject({
+      file: '.github/ralph-deploy.yml',
+      message: 'failover.failure-threshold: 0 is below the minimum 1',
+    });
+    await expectUntouched();
+
+    write(section);
+    const r = await runAction('failover', {
+      inputs: { environment: 'production', confirm: 'production' },
+      env: { ...moto.env, OLD_PRIMARY_DB: dbUrl },
+      cwd: workspace,
+      timeoutMs: 150_000,
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(results(r)['fence-primary']).toBe('done');
+    expect(timeline(r)[1]?.action).toBe(`database ${db} set read-only, 0 session(s) terminated`);
+    expect(r.masked).toContain(pg.password);
+    expect(r.log).not.toContain(pg.password);
+    expect(JSON.stringify(r.outputs)).not.toContain(pg.password);
+    expect(r.summary).not.toContain(pg.password);
+    expect(await world.recordValues()).toEqual([world.standbyTarget]);
+  }, 240_000);
 });

@@ -33,6 +33,7 @@ beforeEach(async () => {
   world = await createAwsWorld(moto.endpoint, sink.url, `t${n}`);
 });
 afterEach(async () => {
+  world.destroy();
   await Promise.all([primary.close(), standby.close()]);
 });
 

@@ -103,6 +103,8 @@ export interface AwsWorld {
   replicaIsStandalone(): Promise<boolean>;
   createTopic(): Promise<void>;
   deleteTopic(): Promise<void>;
+  /** Closes the clients' sockets. */
+  destroy(): void;
 }
 
 /** Creates a primary RDS instance with a read replica, a hosted zone whose record points at the primary, and a topic. */
@@ -203,6 +205,11 @@ export async function createAwsWorld(endpoint: string, snsSinkUrl: string, suffi
     createTopic,
     deleteTopic: async () => {
       await sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
+    },
+    destroy: () => {
+      rds.destroy();
+      route53.destroy();
+      sns.destroy();
     },
   };
 }
