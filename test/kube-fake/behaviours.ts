@@ -9,6 +9,8 @@ export interface PodBehaviour {
   startSeconds?: number;
   /** Seconds after each start until the container passes its readiness probe; null: never ready. */
   readyAfterSeconds?: number | null;
+  /** Seconds after each start when a ready container starts failing its readiness probe; null: never. */
+  unreadyAfterSeconds?: number | null;
   /** Seconds a container runs before it exits; null: runs until deleted. */
   exitAfterSeconds?: number | null;
   /** Exit code and terminated reason when it exits (137/OOMKilled, 1/Error, 0/Completed). */
@@ -38,6 +40,7 @@ export const DEFAULT_BEHAVIOUR: Required<
 > = {
   startSeconds: 1,
   readyAfterSeconds: 2,
+  unreadyAfterSeconds: null,
   exitAfterSeconds: null,
   exitCode: 0,
   exitReason: 'Completed',

@@ -8,6 +8,8 @@ import { ResourceHandlers } from './handlers.js';
 import { Lifecycle } from './lifecycle.js';
 import { ResourceRegistry } from './resources.js';
 import { Store } from './store.js';
+import { NODE_IP, NODE_NAME } from './kubelet.js';
+import { FAKE_VERSION } from './discovery.js';
 
 export interface ClusterOptions {
   /** Virtual seconds per real second (default 1: realistic). */
@@ -50,6 +52,7 @@ export class Cluster {
       behaviours: this.behaviours,
       types,
       createPod: (pod) => this.lifecycle.create(types.pods, pod, pod.metadata.namespace),
+      eventIndex: new Map(),
     };
     this.controllers = new ControllerManager(this.context, this.lifecycle, { tickMs: options.tickMs ?? 100 });
     this.handlers = new ResourceHandlers({
@@ -63,7 +66,52 @@ export class Cluster {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...(options.namespaces ?? [])]) {
       this.lifecycle.create(types.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, undefined);
     }
+    this.createNode();
     this.registerCrdWatcher();
+  }
+
+  /** The one node every pod is scheduled to. */
+  private createNode(): void {
+    const nodes = this.registry.byResource('', 'v1', 'nodes')!;
+    const now = this.clock.timestamp();
+    this.lifecycle.create(
+      nodes,
+      {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: NODE_NAME,
+          labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+        },
+        spec: {},
+        status: {
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+          ],
+          addresses: [
+            { type: 'InternalIP', address: NODE_IP },
+            { type: 'Hostname', address: NODE_NAME },
+          ],
+          allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
+          capacity: { cpu: '8', memory: '16Gi', pods: '110' },
+          nodeInfo: {
+            kubeletVersion: FAKE_VERSION.gitVersion,
+            containerRuntimeVersion: 'containerd://1.7.0',
+            operatingSystem: 'linux',
+            architecture: 'amd64',
+            osImage: 'kube-fake simulator',
+          },
+        },
+      },
+      undefined,
+    );
   }
 
   /** A CustomResourceDefinition makes its kind servable (stored generically), like the real apiextensions server. */

@@ -73,6 +73,29 @@ function defaultDeployment(o: KubeObject): void {
   defaultTemplate(spec);
 }
 
+/** Pod QoS class from the containers' requests and limits (Guaranteed needs both, equal, for cpu and memory). */
+export function qosClass(pod: { spec?: unknown; [key: string]: unknown }): string {
+  const containers = (
+    isObject(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers : []
+  ) as Container[];
+  const resources = containers.map(
+    (c) =>
+      (isObject(c.resources) ? c.resources : {}) as {
+        requests?: Record<string, unknown>;
+        limits?: Record<string, unknown>;
+      },
+  );
+  if (resources.every((r) => !Object.keys(r.requests ?? {}).length && !Object.keys(r.limits ?? {}).length))
+    return 'BestEffort';
+  const guaranteed = resources.every((r) =>
+    ['cpu', 'memory'].every(
+      (k) =>
+        r.limits?.[k] !== undefined && (r.requests?.[k] === undefined || String(r.requests[k]) === String(r.limits[k])),
+    ),
+  );
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
 function defaultPod(o: KubeObject): void {
   const spec = ensureObject(o, 'spec');
   defaultPodSpec(spec);
@@ -85,6 +108,7 @@ function defaultPod(o: KubeObject): void {
     { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
     { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
   ]);
+  if (!isObject(o.status) || Object.keys(o.status).length === 0) o.status = { phase: 'Pending', qosClass: qosClass(o) };
 }
 
 let nextClusterIp = 1;
@@ -108,7 +132,7 @@ function defaultService(o: KubeObject): void {
       setDefault(p, 'targetPort', p.port);
     }
   }
-  if (!isObject(o.status)) o.status = { loadBalancer: {} };
+  if (!isObject(o.status) || Object.keys(o.status).length === 0) o.status = { loadBalancer: {} };
 }
 
 function defaultNamespace(o: KubeObject): void {
@@ -116,7 +140,7 @@ function defaultNamespace(o: KubeObject): void {
   o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
   const spec = ensureObject(o, 'spec');
   setDefault(spec, 'finalizers', ['kubernetes']);
-  if (!isObject(o.status)) o.status = { phase: 'Active' };
+  if (!isObject(o.status) || Object.keys(o.status).length === 0) o.status = { phase: 'Active' };
 }
 
 function defaultSecret(o: KubeObject): void {
@@ -146,5 +170,8 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       return defaultNamespace(o);
     case 'Secret':
       return defaultSecret(o);
+    case 'Node':
+      if (!isObject(o.status)) o.status = {};
+      return;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BehaviourRegistry, PodBehaviour } from './behaviours.js';
+import { qosClass } from './defaults.js';
 import { DEFAULT_BEHAVIOUR } from './behaviours.js';
 import type { FakeClock } from './clock.js';
 import type { Condition, Container, ContainerState, ContainerStatus, Pod, PodStatus } from './types.js';
@@ -119,8 +120,9 @@ function containerView(pod: Pod, container: Container, b: Behaviour, t: number, 
     const runEnd = b.exitAfterSeconds === null ? Infinity : runStart + b.exitAfterSeconds;
     const common = { ...base, imageID, containerID: id(run), restartCount: run, lastState };
     if (t < runEnd) {
-      const ready =
-        b.readyAfterSeconds !== null && t >= runStart + b.readyAfterSeconds && runStart + b.readyAfterSeconds < runEnd;
+      const readyFrom = b.readyAfterSeconds === null ? Infinity : runStart + b.readyAfterSeconds;
+      const readyUntil = b.unreadyAfterSeconds === null ? Infinity : runStart + b.unreadyAfterSeconds;
+      const ready = t >= readyFrom && t < readyUntil;
       return {
         status: { ...common, state: { running: { startedAt: clock.at(runStart) } }, ready, started: true },
         everStarted: true,
@@ -236,14 +238,6 @@ export function podStatus(
     containerStatuses: statuses,
     qosClass: qosClass(pod),
   };
-}
-
-function qosClass(pod: Pod): string {
-  const resources = (pod.spec.containers ?? []).map(
-    (c) => (c.resources ?? {}) as { requests?: object; limits?: object },
-  );
-  if (resources.every((r) => !r.requests && !r.limits)) return 'BestEffort';
-  return 'Burstable';
 }
 
 export function isPodReady(pod: Pod): boolean {

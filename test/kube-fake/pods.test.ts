@@ -17,8 +17,8 @@ afterAll(async () => {
   await fake.stop();
 });
 
-async function runPod(name: string, image: string): Promise<void> {
-  await api.core.createNamespacedPod({
+async function runPod(name: string, image: string) {
+  return api.core.createNamespacedPod({
     namespace: 'default',
     body: { metadata: { name }, spec: { containers: [{ name: 'app', image }] } },
   });
@@ -171,6 +171,45 @@ describe('scripted pods', () => {
     await expect(api.core.readNamespacedPodLog({ namespace: 'default', name: 'pull' })).rejects.toMatchObject({
       code: 400,
     });
+  });
+
+  it('records the events kubectl describe shows', async () => {
+    const reasons = (name: string) =>
+      fake
+        .list('Event', 'default')
+        .filter((e) => (e.involvedObject as { name: string }).name === name)
+        .map((e) => `${e.type as string} ${e.reason as string}: ${e.message as string}`);
+    expect(reasons('good')).toEqual(
+      expect.arrayContaining([
+        'Normal Scheduled: Successfully assigned default/good to kube-fake-node',
+        'Normal Pulled: Successfully pulled image "registry.local/app:v1"',
+        'Normal Started: Started container app',
+      ]),
+    );
+    expect(reasons('crash')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Warning BackOff: Back-off restarting failed container app in pod crash_default\(/),
+      ]),
+    );
+    expect(reasons('pull')).toEqual(
+      expect.arrayContaining(['Warning Failed: Error: ErrImagePull', 'Warning Failed: Error: ImagePullBackOff']),
+    );
+    expect(reasons('cfg')).toEqual(expect.arrayContaining(['Warning Failed: Error: secret "app-secrets" not found']));
+  });
+
+  it('a pod can lose readiness while it keeps running (unreadyAfterSeconds)', async () => {
+    fake.setBehaviour('app:degrades', { readyAfterSeconds: 1, unreadyAfterSeconds: 10 });
+    const created = await runPod('degrades', 'app:degrades');
+    expect(created.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
+    fake.advance(3);
+    expect(container('degrades').ready).toBe(true);
+    fake.advance(10);
+    expect(container('degrades')).toMatchObject({
+      ready: false,
+      restartCount: 0,
+      state: { running: expect.any(Object) },
+    });
+    expect(condition('degrades', 'Ready')?.status).toBe('False');
   });
 
   it('a deleted pod terminates for its grace period, then disappears', async () => {

@@ -21,6 +21,8 @@ export interface ControllerContext {
   };
   /** Create a pod the way the API server would (defaults, name generation, validation). */
   createPod: (pod: KubeObject) => KubeObject;
+  /** Event name by involved object + reason + message, so repeats bump `count` like the EventRecorder. */
+  eventIndex: Map<string, string>;
 }
 
 export function resolveTypes(registry: ResourceRegistry): ControllerContext['types'] {
@@ -60,7 +62,7 @@ export function getCondition<T extends { conditions?: Condition[] }>(
   return status?.conditions?.find((c) => c.type === type);
 }
 
-/** core/v1 Event for `involved`, like an EventRecorder (source component, first/last timestamp, count). */
+/** core/v1 Event for `involved`, like an EventRecorder: repeats of the same event bump count and lastTimestamp. */
 export function recordEvent(
   ctx: ControllerContext,
   involved: KubeObject,
@@ -72,10 +74,21 @@ export function recordEvent(
 ): void {
   const now = ctx.clock.timestamp();
   const namespace = involved.metadata.namespace ?? 'default';
+  const key = `${involved.metadata.uid}|${type}|${reason}|${message}`;
+  const existingName = ctx.eventIndex.get(key);
+  const existing = existingName ? ctx.store.get(ctx.types.events, namespace, existingName) : undefined;
+  if (existing) {
+    existing.count = ((existing.count as number | undefined) ?? 1) + 1;
+    existing.lastTimestamp = now;
+    ctx.store.update(ctx.types.events, existing);
+    return;
+  }
+  const name = `${involved.metadata.name}.${randomBytes(8).toString('hex')}`;
+  ctx.eventIndex.set(key, name);
   ctx.store.create(ctx.types.events, {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
+    metadata: { name, namespace },
     involvedObject: {
       kind: involvedType.kind,
       namespace,

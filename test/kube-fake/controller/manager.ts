@@ -3,7 +3,7 @@
  * Deployment controllers, run as one pass shortly after every change and on a fixed tick.
  */
 import { isKubeObject } from '../store.js';
-import { podStatus, terminationSeconds } from '../kubelet.js';
+import { NODE_NAME, podStatus, terminationSeconds } from '../kubelet.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { storageKey, type ResourceType } from '../resources.js';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '../types.js';
@@ -11,6 +11,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { type ControllerContext } from './context.js';
 import { syncDeployment } from './deployment.js';
 import { adoptOrphanPods, syncReplicaSet } from './replicaset.js';
+import { podKillingEvents, podTransitionEvents } from './pod-events.js';
+import { parseTimestamp } from '../clock.js';
+
+/** Events older than this (virtual) are dropped, like the API server's default event TTL. */
+const EVENT_TTL_MS = 60 * 60 * 1000;
 
 export interface ManagerOptions {
   /** Real milliseconds between passes when nothing changes. */
@@ -71,6 +76,7 @@ export class ControllerManager {
       this.guard('kubelet', () => this.kubelet());
       this.guard('garbage-collector', () => this.collectGarbage());
       this.guard('namespace-controller', () => this.finalizeNamespaces());
+      this.guard('event-ttl', () => this.expireEvents());
       for (const rs of this.ctx.store.list(this.ctx.types.replicasets) as ReplicaSet[]) {
         this.guard(`replicaset ${rs.metadata.namespace}/${rs.metadata.name}`, () => {
           adoptOrphanPods(this.ctx, rs);
@@ -116,6 +122,7 @@ export class ControllerManager {
     for (const pod of store.list(types.pods) as Pod[]) {
       const uid = pod.metadata.uid!;
       if (pod.metadata.deletionTimestamp) {
+        if (!this.deletionSeen.has(uid) && pod.spec.nodeName) podKillingEvents(this.ctx, pod);
         const seen = this.deletionSeen.get(uid) ?? now;
         this.deletionSeen.set(uid, seen);
         const scheduled = Boolean(pod.spec.nodeName);
@@ -135,9 +142,11 @@ export class ControllerManager {
       const scheduled = status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True');
       const nodeChange = scheduled && !pod.spec.nodeName;
       if (!nodeChange && isDeepStrictEqual(status, pod.status)) continue;
-      if (nodeChange) pod.spec.nodeName = 'kube-fake-node';
+      const before = structuredClone(pod);
+      if (nodeChange) pod.spec.nodeName = NODE_NAME;
       pod.status = status;
-      store.update(types.pods, pod);
+      const after = store.update(types.pods, pod) as Pod;
+      podTransitionEvents(this.ctx, before, after);
     }
   }
 
@@ -162,6 +171,17 @@ export class ControllerManager {
       } catch {
         // already gone
       }
+    }
+  }
+
+  private expireEvents(): void {
+    const { store, types, clock, eventIndex } = this.ctx;
+    const cutoff = clock.now() - EVENT_TTL_MS;
+    for (const event of store.list(types.events)) {
+      const last = parseTimestamp(event.lastTimestamp) ?? parseTimestamp(event.metadata.creationTimestamp) ?? 0;
+      if (last >= cutoff) continue;
+      store.remove(types.events, event.metadata.namespace!, event.metadata.name!);
+      for (const [key, name] of eventIndex) if (name === event.metadata.name) eventIndex.delete(key);
     }
   }
 
