@@ -36,6 +36,7 @@ describe('planChecks', () => {
     );
     expect(plan.http[0]).toMatchObject({
       name: 'GET /health',
+      index: 0,
       url: 'https://svc.example:8443/app/health',
       headers: { Authorization: 'Bearer s3cr3t-token', 'X-Plain': 'v' },
       expectStatus: [204],
@@ -59,6 +60,7 @@ describe('planChecks', () => {
     expect(explicit).toEqual([
       {
         name: 'TLS svc.example:8443',
+        index: 0,
         url: 'https://svc.example:8443/',
         minDays: 30,
         timeoutMs: 5000,
