@@ -32,7 +32,8 @@ await runAction({
     try {
       result = await provision({
         provider,
-        region: ctx.inputs.region,
+        // configure-aws-credentials exports AWS_REGION: the natural fallback.
+        region: ctx.inputs.region ?? (process.env['AWS_REGION'] || process.env['AWS_DEFAULT_REGION'] || undefined),
         environment: ctx.environment || 'default',
         infrastructure,
         apply,

@@ -73,7 +73,8 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
 function awsPlan(o: ProvisionOptions) {
   const infra = o.infrastructure.aws;
   if (!infra) throw new ActionError("provider is aws but the spec's provision.infrastructure has no 'aws' section");
-  if (!o.region) throw new ActionError("Input 'region': required for provider aws (e.g. us-west-2)");
+  if (!o.region)
+    throw new ActionError("Input 'region': required for provider aws (e.g. us-west-2) when AWS_REGION is not set");
   const clients = o.awsClients ?? awsClients(o.region);
   const ctx = { clients, environment: o.environment, tags: o.infrastructure.tags, log: o.log };
   const resources = awsResources(ctx, infra);

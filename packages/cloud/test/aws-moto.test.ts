@@ -16,7 +16,7 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketVersioningCommand,
 } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import * as yaml from 'js-yaml';
 import { memoryLogger } from '@ralph-deploy/common';
 import { infrastructureSchema } from '../../config/src/sections/provision.js';
@@ -321,6 +321,22 @@ describe('provision against moto_server', () => {
     expect(vpcs.map((v) => v.CidrBlock)).toEqual(['10.0.0.0/16']);
   });
 
+  test('a lost password secret is regenerated and set on the existing instance', async () => {
+    const SecretId = 'ralph-deploy/production/ralph-prod-db/master';
+    const before = await clients.secrets.send(new GetSecretValueCommand({ SecretId }));
+    await clients.secrets.send(new DeleteSecretCommand({ SecretId, ForceDeleteWithoutRecovery: true }));
+    const infra = guideInfrastructure();
+    infra.aws!.cluster!['node-group']['max-size'] = 12;
+    infra.aws!.database!['backup-retention-days'] = 14;
+    const r = await run(infra, true, { acknowledgeReplacement: ['ralph-production'] });
+    expect(r.plan.filter((i) => i.result === 'created').map((i) => i.key)).toEqual([`aws:secret/${SecretId}`]);
+    expect(log.lines).toContain(
+      'warning: ralph-prod-db exists but its password secret did not: setting its master password to the newly generated one',
+    );
+    const after = await clients.secrets.send(new GetSecretValueCommand({ SecretId }));
+    expect(after.SecretString).not.toBe(before.SecretString);
+  });
+
   test('the generated password is masked, stored in Secrets Manager, and never appears anywhere', async () => {
     const secret = await clients.secrets.send(
       new GetSecretValueCommand({ SecretId: 'ralph-deploy/production/ralph-prod-db/master' }),
@@ -330,7 +346,9 @@ describe('provision against moto_server', () => {
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(log.secrets).toContain(password);
     const everything = log.lines.join('\n') + JSON.stringify(outputs);
-    expect(everything).not.toContain(password);
+    // The current password and the one it replaced (both were masked) appear nowhere.
+    expect(new Set(log.secrets.filter((s) => !s.startsWith('{'))).size).toBe(2);
+    for (const secret of log.secrets) expect(everything).not.toContain(secret);
     expect(everything.length).toBeGreaterThan(1000);
   });
 });

@@ -6,6 +6,7 @@ import {
   TagResourceCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { ActionError, type Logger } from '@ralph-deploy/common';
 import { DiffBuilder, tagList, tagMap } from '../engine/diff.js';
 import type { ResourceModule } from '../engine/types.js';
@@ -33,6 +34,7 @@ export function dbSecretResource(
   ctx: AwsContext,
   name: string,
   username: string,
+  dbIdentifier: string,
 ): ResourceModule<{ name: string }, SecretState> {
   const { secrets } = ctx.clients;
   const tags = managedTags(ctx.environment, ctx.tags);
@@ -71,6 +73,7 @@ export function dbSecretResource(
             Tags: tagList(tags),
           }),
         );
+        await adoptExistingInstance(ctx, dbIdentifier, password);
         return;
       }
       await secrets.send(new TagResourceCommand({ SecretId: change.current.arn, Tags: tagList(tags) }));
@@ -99,4 +102,27 @@ export async function readMasterPassword(client: SecretsManagerClient, name: str
   if (!password) throw new ActionError(`secret ${name} has no password (expected a JSON object with "password")`);
   log.mask(password);
   return password;
+}
+
+/**
+ * The secret was missing but the instance exists (the secret was deleted, or the instance predates
+ * provision): its password is unknown, so set it to the new one and the secret stays the truth.
+ */
+async function adoptExistingInstance(ctx: AwsContext, identifier: string, password: string): Promise<void> {
+  try {
+    await ctx.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+  } catch (e: unknown) {
+    if (isAwsError(e, 'DBInstanceNotFoundFault', 'DBInstanceNotFound')) return;
+    throw e;
+  }
+  ctx.log.warning(
+    `${identifier} exists but its password secret did not: setting its master password to the newly generated one`,
+  );
+  await ctx.clients.rds.send(
+    new ModifyDBInstanceCommand({
+      DBInstanceIdentifier: identifier,
+      MasterUserPassword: password,
+      ApplyImmediately: true,
+    }),
+  );
 }

@@ -46,7 +46,7 @@ export function awsResources(ctx: AwsContext, infra: AwsInfrastructure): AnyReso
     const subnetGroup = db['subnet-group'] ?? `${db.identifier}-subnets`;
     const secretName = db['password-secret-name'] ?? defaultPasswordSecret(ctx.environment, db.identifier);
     out.push(erase(dbSubnetGroupResource(ctx, subnetGroup, v)));
-    out.push(erase(dbSecretResource(ctx, secretName, db['master-username'])));
+    out.push(erase(dbSecretResource(ctx, secretName, db['master-username'], db.identifier)));
     out.push(
       erase(
         dbInstanceResource(ctx, db, {

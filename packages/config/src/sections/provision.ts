@@ -187,7 +187,8 @@ export const provisionInputs = {
     default: 'aws',
   }),
   region: input.string({
-    description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+    description:
+      'AWS region (e.g. us-west-2); default $AWS_REGION, as configure-aws-credentials sets it. GCP locations are part of `infrastructure`.',
   }),
   infrastructure: input.structured(infrastructureSchema, {
     description:
