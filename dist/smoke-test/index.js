@@ -39363,6 +39363,9 @@ await (0,_ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .
         ctx.setOutput('error-rate', report.sample?.errorRate !== undefined ? String(report.sample.errorRate) : '');
         await ctx.writeReport(report);
         (0,_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderReport */ .B)(ctx.summary, report);
+        // Stopped by the action timeout or a cancel: say so rather than blaming what was cut short.
+        if (ctx.signal.aborted)
+            throw ctx.signal.reason;
         if (!report.passed) {
             const more = report.failures.length > 1 ? ` (and ${report.failures.length - 1} more)` : '';
             throw new _ralph_deploy_common__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .lZ(`${report.failures[0] ?? 'smoke test failed'}${more}`, {

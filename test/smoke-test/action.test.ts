@@ -138,6 +138,15 @@ describe('smoke-test action (bundle, end to end)', () => {
     expect(r.summary).toMatch(/\| ❌ fail \| ready \(\/ready or \/health\) \|/);
   });
 
+  it('stops at the action timeout while waiting for readiness, with outputs set', async () => {
+    const r = await runAction('smoke-test', {
+      inputs: { 'base-url': unready.url, 'ready-timeout': '10m', timeout: '2s' },
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors.at(-1)).toBe('smoke-test timed out after 2s');
+    expect(r.outputs).toMatchObject({ passed: 'false', 'ready-after-seconds': '' });
+  });
+
   it('fails a certificate that expires within tls-min-days, trusting the ca-file', async () => {
     const r = await runAction('smoke-test', {
       inputs: { 'base-url': expiringTls.url, 'ca-file': caFile, requests: 20 },

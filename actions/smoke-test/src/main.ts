@@ -25,6 +25,8 @@ await runAction({
     await ctx.writeReport(report);
     renderReport(ctx.summary, report);
 
+    // Stopped by the action timeout or a cancel: say so rather than blaming what was cut short.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!report.passed) {
       const more = report.failures.length > 1 ? ` (and ${report.failures.length - 1} more)` : '';
       throw new ActionError(`${report.failures[0] ?? 'smoke test failed'}${more}`, {
