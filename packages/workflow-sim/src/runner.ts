@@ -46,6 +46,7 @@ export interface StepRun {
   errors: string[];
   log: string;
   action?: RunResult;
+  exportedEnv?: Record<string, string>;
 }
 
 export interface JobRun {
@@ -177,6 +178,8 @@ async function runJob(id: string, job: JobDoc, ctx: Record<string, unknown>, wor
       options.onEvent?.({ type: 'step', job: id, name, result: run.result, detail: run.errors.at(-1) });
     }
     steps.push(run);
+    // Variables a step appended to GITHUB_ENV reach the job's later steps, as on the runner.
+    Object.assign(env, run.exportedEnv ?? {});
     const outcome = run.result;
     const conclusion = outcome === 'failure' && step['continue-on-error'] ? 'success' : outcome;
     if (step.id) stepsCtx[step.id] = { outputs: run.outputs, outcome, conclusion };
@@ -229,6 +232,7 @@ async function runStep(step: StepDoc, name: string, ctx: Record<string, unknown>
       errors: r.errors,
       log: r.log,
       action: r,
+      exportedEnv: r.exportedEnv,
     };
   }
   const key = uses.replace(/@.*$/, '');
@@ -240,8 +244,8 @@ async function runStep(step: StepDoc, name: string, ctx: Record<string, unknown>
 
 async function runShell(script: string, env: Record<string, string>, options: SimOptions): Promise<Omit<StepRun, 'name'>> {
   const dir = mkdtempSync(join(tmpdir(), 'ralph-sim-run-'));
-  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), GITHUB_ENV: join(dir, 'env') };
-  for (const f of Object.values(files)) writeFileSync(f, '');
+  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), GITHUB_ENV: join(dir, 'env'), RUNNER_TEMP: dir };
+  for (const f of [files.GITHUB_OUTPUT, files.GITHUB_STEP_SUMMARY, files.GITHUB_ENV]) writeFileSync(f, '');
   const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
     cwd: options.workspace,
     env: { ...process.env, ...(options.env ?? {}), ...env, ...files },
@@ -260,6 +264,7 @@ async function runShell(script: string, env: Record<string, string>, options: Si
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     errors: code === 0 ? [] : [`run step exited with code ${code}`],
     log,
+    exportedEnv: parseKeyValueFile(readFileSync(files.GITHUB_ENV, 'utf8')),
   };
 }
 
