@@ -35003,7 +35003,11 @@ async function publish(ctx, r) {
     await ctx.writeReport((0,_ralph_deploy_migrate__WEBPACK_IMPORTED_MODULE_3__/* .reportData */ .TI)(r));
     const title = r.dryRun && r.command === 'migrate' ? 'plan (dry-run)' : r.command;
     ctx.summary.heading(`migrate-db: ${title}`);
-    ctx.summary.text(`History \`${r.historyTable}\`${r.database ? ` on \`${r.database}\`` : ''}; current version **${r.currentVersion ?? 'none'}**; applied ${r.applied.length}, pending ${r.pending.length}.`);
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    const lintLine = `lint: ${errors} error${errors === 1 ? '' : 's'}, ${r.findings.length - errors} warning${r.findings.length - errors === 1 ? '' : 's'}`;
+    ctx.summary.text(r.command === 'lint'
+        ? `Linted ${r.files} migration file${r.files === 1 ? '' : 's'}; ${lintLine}.`
+        : `History \`${r.historyTable}\`${r.database ? ` on \`${r.database}\`` : ''}; current version **${r.currentVersion ?? 'none'}**; applied ${r.applied.length}, pending ${r.pending.length}; ${lintLine}.`);
     if (r.failure)
         ctx.summary.text(`**Failed:** ${r.failure}`);
     for (const t of (0,_ralph_deploy_migrate__WEBPACK_IMPORTED_MODULE_3__/* .summaryTables */ .QQ)(r))
@@ -52719,7 +52723,7 @@ const provisionInputs = {
         default: 'aws',
     }),
     region: input.string({
-        description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+        description: 'AWS region (e.g. us-west-2); default $AWS_REGION, as configure-aws-credentials sets it. GCP locations are part of `infrastructure`.',
     }),
     infrastructure: input.structured(infrastructureSchema, {
         description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',
@@ -55578,6 +55582,7 @@ async function runMigrateDb(o) {
         dryRun: o.dryRun,
         ...(o.databaseUrl ? { database: (0,src/* redactUrl */.BO)(o.databaseUrl) } : {}),
         historyTable: `${o.history.schema}.${o.history.table}`,
+        files: 0,
         applied: [],
         pending: [],
         entries: [],
@@ -55590,6 +55595,7 @@ async function runMigrateDb(o) {
         throw new MigrateDbError(message, result, annotations, cause);
     };
     const files = discoverMigrations(o.migrationsDir, o.workspace ? { workspace: o.workspace } : {}).map((f) => prepareMigration(f, o.placeholders));
+    result.files = files.length;
     o.log.info(`Found ${files.length} migration file${files.length === 1 ? '' : 's'} in ${o.migrationsDir}`);
     if (!o.databaseUrl) {
         if (o.command !== 'lint')

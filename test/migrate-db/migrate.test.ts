@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAction } from '../harness/run-action.js';
 import { startPostgres, type PostgresService } from '../harness/services.js';
@@ -407,6 +407,41 @@ describe('migrate-db against PostgreSQL 15', () => {
     expect(missing.errors.join('\n')).toMatch(
       /V1__x\.sql:1: \[unknown-placeholder\] placeholder \$\{nope\} has no value/,
     );
+  });
+
+  it('reads its settings and placeholders from the spec section of the environment', async () => {
+    const db = await freshDatabase(pg);
+    const ws = workspace({
+      'V1__t.sql': 'CREATE TABLE ${table_name} (id int);\nCOMMENT ON TABLE ${table_name} IS ${note};\n',
+    });
+    mkdirSync(join(ws.dir, '.github'), { recursive: true });
+    writeFileSync(
+      join(ws.dir, '.github', 'ralph-deploy.yml'),
+      [
+        'version: 1',
+        'environments:',
+        '  production:',
+        '    migrate-db:',
+        '      database-url: { env: PROD_DATABASE_URL }',
+        '      history-table: schema_history',
+        '      placeholders:',
+        '        table_name: orders',
+        '        note: { env: TABLE_NOTE }',
+        '',
+      ].join('\n'),
+    );
+    const r = await migrateDb(
+      pg,
+      ws,
+      { environment: 'production' },
+      { env: { PROD_DATABASE_URL: db.url, TABLE_NOTE: "'secret-note-value'" } },
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.masked).toContain("'secret-note-value'");
+    expect((await pg.query(`SELECT obj_description('public.orders'::regclass) AS d`, [], db.name)).rows[0]).toEqual({
+      d: 'secret-note-value',
+    });
+    expect((await historyRows(pg, db.name, 'public.schema_history')).map((x) => x.version)).toEqual(['1']);
   });
 
   it('baseline adopts an existing database; migrate then applies only later versions', async () => {

@@ -20,8 +20,12 @@ async function publish(ctx: Ctx, r: MigrateDbResult): Promise<void> {
   await ctx.writeReport(reportData(r));
   const title = r.dryRun && r.command === 'migrate' ? 'plan (dry-run)' : r.command;
   ctx.summary.heading(`migrate-db: ${title}`);
+  const errors = r.findings.filter((f) => f.severity === 'error').length;
+  const lintLine = `lint: ${errors} error${errors === 1 ? '' : 's'}, ${r.findings.length - errors} warning${r.findings.length - errors === 1 ? '' : 's'}`;
   ctx.summary.text(
-    `History \`${r.historyTable}\`${r.database ? ` on \`${r.database}\`` : ''}; current version **${r.currentVersion ?? 'none'}**; applied ${r.applied.length}, pending ${r.pending.length}.`,
+    r.command === 'lint'
+      ? `Linted ${r.files} migration file${r.files === 1 ? '' : 's'}; ${lintLine}.`
+      : `History \`${r.historyTable}\`${r.database ? ` on \`${r.database}\`` : ''}; current version **${r.currentVersion ?? 'none'}**; applied ${r.applied.length}, pending ${r.pending.length}; ${lintLine}.`,
   );
   if (r.failure) ctx.summary.text(`**Failed:** ${r.failure}`);
   for (const t of summaryTables(r)) ctx.summary.heading(t.heading, 3).table(t.headers, t.rows);

@@ -51,6 +51,8 @@ export interface MigrateDbResult {
   dryRun: boolean;
   database?: string;
   historyTable: string;
+  /** Number of migration files found. */
+  files: number;
   applied: AppliedMigration[];
   /** What is (still) pending after the run; for plan, what would run. */
   pending: { label: string; file: string; mode: string; note?: string }[];
@@ -85,6 +87,7 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
     dryRun: o.dryRun,
     ...(o.databaseUrl ? { database: redactUrl(o.databaseUrl) } : {}),
     historyTable: `${o.history.schema}.${o.history.table}`,
+    files: 0,
     applied: [],
     pending: [],
     entries: [],
@@ -100,6 +103,7 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
   const files = discoverMigrations(o.migrationsDir, o.workspace ? { workspace: o.workspace } : {}).map((f) =>
     prepareMigration(f, o.placeholders),
   );
+  result.files = files.length;
   o.log.info(`Found ${files.length} migration file${files.length === 1 ? '' : 's'} in ${o.migrationsDir}`);
 
   if (!o.databaseUrl) {
