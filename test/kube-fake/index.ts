@@ -57,7 +57,7 @@ export interface KubeFake {
   /** kind: `Deployment`, `deployments`, or `apps/v1/Deployment`. */
   get<T extends KubeObject = KubeObject>(kind: string, namespace: string | undefined, name: string): T | undefined;
   list<T extends KubeObject = KubeObject>(kind: string, namespace?: string, labelSelector?: string): T[];
-  /** Create (or replace the spec of) an object through the same REST semantics as the API. */
+  /** Create an object, or replace it (unconditionally, status kept) when it exists, with the API's REST semantics. */
   create<T extends KubeObject = KubeObject>(object: KubeObject): T;
   delete(kind: string, namespace: string | undefined, name: string): void;
   /** Move virtual time forward and run the controllers once. */
@@ -122,11 +122,12 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     },
     create: <T extends KubeObject>(object: KubeObject) => {
       const type = resolveKind(cluster, `${object.apiVersion ?? 'v1'}/${object.kind}`);
-      return cluster.lifecycle.create(
-        type,
-        object,
-        type.namespaced ? (object.metadata.namespace ?? 'default') : undefined,
-      ) as T;
+      const namespace = type.namespaced ? (object.metadata.namespace ?? 'default') : undefined;
+      if (!cluster.store.has(type, namespace ?? '', object.metadata.name ?? '')) {
+        return cluster.lifecycle.create(type, object, namespace) as T;
+      }
+      const { resourceVersion: _ignored, ...metadata } = object.metadata;
+      return cluster.lifecycle.update(type, { ...object, metadata }, namespace, object.metadata.name!) as T;
     },
     delete: (kind, namespace, name) => {
       const type = resolveKind(cluster, kind);
