@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runAction, type RunResult, type RunOptions } from '../harness/run-action.js';
@@ -41,6 +41,7 @@ export async function migrateDb(
 
 export function assertNoLeak(r: RunResult, password: string): void {
   const visible = [r.log, r.summary, JSON.stringify(r.outputs), JSON.stringify(r.annotations), r.errors.join('\n')];
+  if (r.outputs.report && existsSync(r.outputs.report)) visible.push(readFileSync(r.outputs.report, 'utf8'));
   for (const text of visible) {
     expect(text.includes(password)).toBe(false);
     expect(text.includes(encodeURIComponent(password))).toBe(false);

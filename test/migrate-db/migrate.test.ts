@@ -119,7 +119,13 @@ describe('migrate-db against PostgreSQL 15', () => {
       changed.annotations.some((a) => a.file === 'db/migrations/V3__orchestrations.sql' && a.level === 'error'),
     ).toBe(true);
     expect((await pg.query(`SELECT to_regclass('ralph.next') AS t`, [], db.name)).rows[0]).toEqual({ t: null });
-    writeFileSync(v3, original);
+    // repair accepts the new checksum (it does not run the file again); then V8 applies.
+    const repaired = await migrateDb(pg, ws, { 'database-url': db.url, command: 'repair' });
+    expect(repaired.exitCode).toBe(0);
+    expect(repaired.summary).toContain('| realigned checksum | `V3__orchestrations.sql` |');
+    const afterRepair = await migrateDb(pg, ws, { 'database-url': db.url });
+    expect(afterRepair.exitCode).toBe(0);
+    expect(afterRepair.outputs).toMatchObject({ applied: '1', 'current-version': '8' });
 
     const v5 = join(ws.migrations, 'V5__audit_activity_log_partitions.sql');
     const v5text = readFileSync(v5, 'utf8');
@@ -131,7 +137,6 @@ describe('migrate-db against PostgreSQL 15', () => {
     );
     writeFileSync(v5, v5text);
 
-    expect((await migrateDb(pg, ws, { 'database-url': db.url })).outputs.applied).toBe('1');
     writeFileSync(join(ws.migrations, 'V4.5__late.sql'), 'CREATE TABLE ralph.late (id int);\n');
     const ooo = await migrateDb(pg, ws, { 'database-url': db.url });
     expect(ooo.exitCode).toBe(1);
