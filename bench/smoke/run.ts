@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -68,6 +69,12 @@ const medianOf = (runs: Measured[]): Measured => ({
 });
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 let allOk = true;
+// Both clients and the server share the machine's CPUs: a busy machine skews the comparison, so say how busy it was.
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+console.log(`machine: ${cpus().length} CPUs, load average ${load()} at start`);
 for (const workMs of [0, 10]) {
   const { url, child } = await startServer(workMs);
   try {
@@ -104,4 +111,5 @@ for (const workMs of [0, 10]) {
     await once(child, 'exit');
   }
 }
+console.log(`load average ${load()} at end`);
 process.exitCode = allOk ? 0 : 1;
