@@ -135,6 +135,8 @@ export class DeploymentWatcher {
       const idleTimeout = err instanceof Error && err.name === 'TimeoutError';
       if (err === null || idleTimeout || gotEvents) {
         failures = 0; // a normal end (server timeout, idle timeout): resume from the last resourceVersion
+        // A server that closes at once without a word must not be hammered.
+        if (!gotEvents && !idleTimeout) await sleep(1000).catch(() => undefined);
         continue;
       }
       failures++;

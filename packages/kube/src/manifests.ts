@@ -52,11 +52,10 @@ export function loadManifestFile(abs: string, shown: string): Manifest[] {
         : [{ value: doc.value, base: [] }];
     for (const { value, base } of items) {
       const where = (path: PathKey[]) => doc.locate([...base, ...path]);
-      const at = (path: PathKey[]) => ({
-        file: shown,
-        line: where(path)?.line ?? doc.line,
-        column: where(path)?.column ?? 1,
-      });
+      const at = (path: PathKey[]) => {
+        const pos = path.length > 0 ? (doc.locateKey([...base, ...path]) ?? where(path)) : where(path);
+        return { file: shown, line: pos?.line ?? doc.line, column: pos?.column ?? 1 };
+      };
       if (!isObject(value))
         throw new SourceError(at([]), 'a manifest document must be a mapping (a Kubernetes object)');
       for (const field of ['apiVersion', 'kind'] as const) {
