@@ -322,6 +322,31 @@ describe('manifest rules', () => {
     ).toMatch(/no spec.tls/);
   });
 
+  it('reads objects inside a kind: List and JSON manifests, pointing into them', async () => {
+    const list = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a, namespace: prod}\n  spec:\n    template:\n      spec:\n        containers:\n        - name: c\n          image: repo/app:latest\n`;
+    const f = problems(await check(list, { rules: ['image'] }));
+    expect(f).toEqual([
+      expect.objectContaining({
+        level: 'fail',
+        line: 12,
+        message: expect.stringMatching(/deployment\/a: container c: image repo\/app:latest uses :latest/),
+      }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
+    writeFileSync(
+      join(dir, 'd.json'),
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'j' },
+        spec: { template: { spec: { containers: [{ name: 'c', image: 'repo/app' }] } } },
+      }),
+    );
+    writeFileSync(join(dir, 'notes.txt'), 'kind: Deployment');
+    const objs = await loadManifests(['.'], dir);
+    expect(objs.map((o) => `${o.kind}/${o.name}`)).toEqual(['Deployment/j']);
+  });
+
   it('rejects bad parameters with the parameter named', () => {
     expect(() => parseManifestParams({ rules: ['nope'] })).toThrow(/unknown manifests rule 'nope'/);
     expect(() => parseManifestParams({ 'min-memory': '4GB' })).toThrow(/'min-memory' is not a Kubernetes quantity/);

@@ -13,6 +13,8 @@ export interface K8sObject {
   namespace: string;
   value: Obj;
   doc: YamlDocument;
+  /** Path of the object inside its document ([] or ['items', i] inside a `kind: List`). */
+  base: YamlPath;
 }
 
 /** Kinds whose pods come from a template, and where the pod spec lives. */
@@ -51,11 +53,11 @@ export function ref(o: K8sObject): string {
 
 /** A finding pointing at `path` inside the object (or its closest written ancestor). */
 export function at(o: K8sObject, path: YamlPath, level: Finding['level'], message: string): Finding {
-  const { line, column } = o.doc.position(path);
+  const { line, column } = o.doc.position([...o.base, ...path]);
   return { level, message: `${ref(o)}: ${message}`, file: o.doc.file, line, column };
 }
 
-/** Manifest files under the given paths (files, or directories searched recursively for .yaml/.yml). */
+/** Manifest files under the given paths (files, or directories searched recursively for .yaml/.yml/.json, as kubectl apply -f does). */
 export async function manifestFiles(paths: string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (abs: string, explicit: boolean): Promise<void> => {
@@ -64,7 +66,7 @@ export async function manifestFiles(paths: string[], cwd: string): Promise<strin
     if (st.isDirectory()) {
       const entries = (await readdir(abs)).sort();
       for (const e of entries) if (!e.startsWith('.')) await walk(join(abs, e), false);
-    } else if (explicit || /\.ya?ml$/i.test(abs)) {
+    } else if (explicit || /\.(ya?ml|json)$/i.test(abs)) {
       out.push(abs);
     }
   };
@@ -80,17 +82,25 @@ export async function loadManifests(paths: string[], cwd: string): Promise<K8sOb
     const text = await readFile(abs, 'utf8');
     for (const doc of loadYamlDocuments(text, file)) {
       if (!isObj(doc.value)) continue;
-      const v = doc.value;
-      const kind = typeof v.kind === 'string' ? v.kind : '';
-      if (kind === '') continue;
-      objects.push({
-        apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : '',
-        kind,
-        name: String(get(v, ['metadata', 'name']) ?? ''),
-        namespace: String(get(v, ['metadata', 'namespace']) ?? 'default'),
-        value: v,
-        doc,
-      });
+      // `kind: List` (what `kubectl get -o yaml` writes) carries its objects in `items`.
+      const entries: [unknown, YamlPath][] =
+        /List$/.test(String(doc.value.kind ?? '')) && Array.isArray(doc.value.items)
+          ? doc.value.items.map((item, i) => [item, ['items', i]])
+          : [[doc.value, []]];
+      for (const [v, base] of entries) {
+        if (!isObj(v)) continue;
+        const kind = typeof v.kind === 'string' ? v.kind : '';
+        if (kind === '') continue;
+        objects.push({
+          apiVersion: typeof v.apiVersion === 'string' ? v.apiVersion : '',
+          kind,
+          name: String(get(v, ['metadata', 'name']) ?? ''),
+          namespace: String(get(v, ['metadata', 'namespace']) ?? 'default'),
+          value: v,
+          doc,
+          base,
+        });
+      }
     }
   }
   return objects;
