@@ -122,7 +122,7 @@ describe('backup action end to end', () => {
     );
     expect(again.log).not.toMatch(/\n\s+at /);
     expectNoSecret(again);
-  });
+  }, 300_000);
 
   it('fails when pg_dump dies, leaving no manifest and no multipart upload', async () => {
     const bin = await mkdtemp(join(tmpdir(), 'ralph-bin-'));
@@ -156,7 +156,7 @@ describe('backup action end to end', () => {
     expect(objects.Contents ?? []).toEqual([]);
     expect(uploads.Uploads ?? []).toEqual([]);
     expectNoSecret(r);
-  });
+  }, 120_000);
 
   it('prunes with dry-run listing what would go, then for real', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ralph-store-'));
@@ -179,7 +179,7 @@ describe('backup action end to end', () => {
     expect(real.exitCode).toBe(0);
     expect(real.summary).toContain('Deleted 1 of 3 backups');
     expect((await readdir(dir)).sort()).toEqual(made.slice(1));
-  });
+  }, 300_000);
 
   it.each([
     [

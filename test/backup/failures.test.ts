@@ -87,7 +87,7 @@ describe('a failing pg_dump fails the backup and leaves nothing complete-looking
     ).rejects.toThrow(/pg_dump was killed by SIGKILL/);
     expect(await store.list()).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
-  });
+  }, 180_000);
 
   it('killed after several multipart parts, S3 destination: the upload is aborted', async () => {
     const store = openStore('s3://backups/killed');
@@ -97,7 +97,7 @@ describe('a failing pg_dump fails the backup and leaves nothing complete-looking
     ).rejects.toThrow(/pg_dump was killed/);
     expect(await s3State('killed/')).toEqual({ objects: [], uploads: [] });
     store.close();
-  });
+  }, 180_000);
 
   it('a database that does not exist', async () => {
     const { store } = await fileStore();
@@ -113,7 +113,7 @@ describe('a failing pg_dump fails the backup and leaves nothing complete-looking
     expect((err as Error).message).toMatch(/database "no_such_db" does not exist/);
     expect((err as Error).message).not.toContain(pg.password);
     expect(await store.list()).toEqual([]);
-  });
+  }, 180_000);
 
   it('a pg_dump older than the server is refused before starting, saying how to fix it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ralph-bin-'));
@@ -126,7 +126,7 @@ describe('a failing pg_dump fails the backup and leaves nothing complete-looking
       /is version 13, older than the server .*\(15\): set pg-bin-dir to \/usr\/lib\/postgresql\/15\/bin/,
     );
     expect(await store.list()).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe('an S3 failure in the middle of an upload', () => {
@@ -143,7 +143,7 @@ describe('an S3 failure in the middle of an upload', () => {
       store.close();
       await proxy.stop();
     }
-  });
+  }, 180_000);
 });
 
 describe('a corrupted object', () => {
@@ -171,7 +171,7 @@ describe('a corrupted object', () => {
     expect(v.passed).toBe(false);
     expect(v.checks[0]).toMatchObject({ status: 'fail', title: 'checksums and restore' });
     expect(v.checks[0]!.detail).toMatch(/failed its checksum/);
-  });
+  }, 180_000);
 
   it('fails restore on its checksum (S3, uncompressed so only the checksum can catch it)', async () => {
     const store = openStore('s3://backups/corrupt');
@@ -197,5 +197,5 @@ describe('a corrupted object', () => {
       }),
     ).rejects.toThrow(/failed its checksum/);
     store.close();
-  });
+  }, 180_000);
 });

@@ -87,6 +87,7 @@ describe.each(['file', 's3'] as const)('backup then restore via %s', (dest) => {
       expect((await pg.query(`select count(*)::int as n from ralph.active`, [], target)).rows[0]!.n).toBe(1000);
       store.close();
     },
+    180_000,
   );
 });
 
@@ -115,7 +116,7 @@ describe('restore safety', () => {
     const got = await tableChecksums(pg, 'busy');
     expect(got['ralph.orchestrations']).toEqual(expected['ralph.orchestrations']);
     expect(got['public.keepme']?.rows).toBe(1);
-  });
+  }, 180_000);
 
   it('verify restores into a scratch database, checks it, runs verify-sql and drops it', async () => {
     const log = memoryLogger();
@@ -162,5 +163,5 @@ describe('restore safety', () => {
     });
     const left = await pg.query(`select datname from pg_database where datname like 'ralph_verify_%'`);
     expect(left.rows).toEqual([]);
-  });
+  }, 180_000);
 });
