@@ -12,6 +12,7 @@ import {
 } from '../src/index.js';
 import { isStandalone, promoteReplica } from '../src/steps/promote-replica.js';
 import { notificationText } from '../src/steps/notify.js';
+import { answersHealthy } from '../src/steps/confirm-primary-down.js';
 
 const cname: DnsTarget = {
   zoneId: 'Z1',
@@ -53,6 +54,16 @@ describe('DNS comparison', () => {
     expect(pointsAt({ Name: 'ralph.example.com.', Type: 'A', ResourceRecords: [{ Value: '10.0.0.1' }] }, alias)).toBe(
       false,
     );
+  });
+});
+
+describe('primary health', () => {
+  it('counts any answer below 400 as up, like curl -f, so a redirect never triggers a failover', () => {
+    expect(answersHealthy({ ok: true, status: 200, latencyMs: 1 })).toBe(true);
+    expect(answersHealthy({ ok: false, status: 301, latencyMs: 1, error: 'unexpected status 301' })).toBe(true);
+    expect(answersHealthy({ ok: false, status: 404, latencyMs: 1 })).toBe(false);
+    expect(answersHealthy({ ok: false, status: 503, latencyMs: 1 })).toBe(false);
+    expect(answersHealthy({ ok: false, latencyMs: 5000, error: 'timed out after 5000 ms' })).toBe(false);
   });
 });
 

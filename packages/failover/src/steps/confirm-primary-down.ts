@@ -14,7 +14,16 @@ export interface ConfirmPrimaryDownOptions {
 }
 
 export function describeProbe(r: ProbeResult): string {
-  return r.ok ? `answered ${r.status}` : (r.error ?? `status ${r.status}`);
+  return r.status !== undefined ? `answered ${r.status}` : (r.error ?? 'no answer');
+}
+
+/**
+ * Whether the primary counts as up. Like the guide's `curl -f`, any answer below 400 (a redirect
+ * included) means something is serving: only no answer, a timeout or an error status counts as down,
+ * so a misconfigured URL can never trigger a failover by itself.
+ */
+export function answersHealthy(r: ProbeResult): boolean {
+  return r.status !== undefined && r.status < 400;
 }
 
 /**
@@ -46,7 +55,7 @@ export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
       if (!o.healthUrl) throw new ActionError("Input 'primary-health-url' is required unless 'force' is true");
       const at = ctx.now();
       firstProbe = await probe(ctx);
-      if (!firstProbe.ok) ctx.outageObservedAt ??= at;
+      if (!answersHealthy(firstProbe)) ctx.outageObservedAt ??= at;
       return { done: false, state: `primary ${describeProbe(firstProbe)}` };
     },
 
@@ -55,7 +64,7 @@ export function confirmPrimaryDown(o: ConfirmPrimaryDownOptions): FailoverStep {
       for (let attempt = 1; attempt <= o.threshold; attempt++) {
         const at = ctx.now();
         const r = attempt === 1 && firstProbe ? firstProbe : await probe(ctx);
-        if (r.ok) {
+        if (answersHealthy(r)) {
           throw new ActionError(
             `the primary at ${o.healthUrl} answered healthy (${r.status}) on probe ${attempt} of ${o.threshold}: not failing over (set 'force' to override)`,
           );

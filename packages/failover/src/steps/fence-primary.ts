@@ -2,7 +2,7 @@ import { ActionError, errorMessage } from '@ralph-deploy/common';
 import { probeHttp } from '@ralph-deploy/probe';
 import { fenceDatabase, observeDatabaseFence, type DatabaseFenceState } from '../database-fence.js';
 import type { FailoverStep, Observation, RunContext } from '../types.js';
-import { describeProbe } from './confirm-primary-down.js';
+import { answersHealthy, describeProbe } from './confirm-primary-down.js';
 
 export interface FencePrimaryOptions {
   healthUrl?: string;
@@ -44,7 +44,7 @@ export function fencePrimary(o: FencePrimaryOptions): FailoverStep {
           signal: ctx.signal,
           readBody: false,
         });
-        if (r.ok) healthy = describeProbe(r);
+        if (answersHealthy(r)) healthy = describeProbe(r);
       }
       db = o.databaseUrl ? await observeDatabaseFence(o.databaseUrl, ctx.log) : undefined;
       if (!o.databaseUrl) warnings.push("the old database was not fenced: no 'primary-database-url' given");
