@@ -60,7 +60,9 @@ describe("preflight-check with no configuration evaluates the guide's checklist"
       ['security', 'fail'],
       ['pre-deploy', 'fail'],
     ]);
-    expect(r.errors[r.errors.length - 1]).toMatch(/^preflight-check: \d+ blocking item\(s\) failed/);
+    expect(r.errors[r.errors.length - 1]).toMatch(
+      /^preflight-check: 4 blocking item\(s\) failed, \d+ warning\(s\): autoscaling, secrets-manager, pod-security, runbook \(see the job summary\)$/,
+    );
   });
 
   it('annotates the reviewer findings at file:line', () => {

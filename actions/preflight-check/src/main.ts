@@ -127,9 +127,14 @@ await runAction({
     renderSummary(ctx.summary, report, list.source);
 
     if (shouldFail(report)) {
-      const failing = report.phases.filter((p) => p.verdict !== 'pass').map((p) => `${p.name} ${p.verdict}`);
+      const items = report.phases.flatMap((p) => p.items);
+      const blocking = items
+        .filter((it) => it.status === 'fail' || (it.status === 'manual' && it.severity === 'block'))
+        .map((it) => it.id);
+      const warned = items.filter((it) => it.status !== 'pass' && !blocking.includes(it.id)).map((it) => it.id);
+      const listed = report.failOn === 'warn' ? [...blocking, ...warned] : blocking;
       throw new ActionError(
-        `preflight-check: ${report.failed} blocking item(s) failed, ${report.warnings} warning(s) (${failing.join(', ')})`,
+        `preflight-check: ${report.failed} blocking item(s) failed, ${report.warnings} warning(s): ${listed.join(', ')} (see the job summary)`,
       );
     }
     ctx.log.info(`preflight-check: ${report.passed} passed, ${report.failed} failed, ${report.warnings} warnings`);

@@ -118,7 +118,7 @@ async function evaluateItem(
       findings.push({ level: 'fail', message: `${check.kind} check failed: ${errorMessage(e)}` });
     }
   }
-  const evidence = [...findings.map(describe), ...skipped.map((s) => `not checked (${s})`)];
+  const evidence = [...new Set([...findings.map(describe), ...skipped.map((s) => `not checked (${s})`)])];
   const annotated = findings
     .filter((f) => f.level !== 'pass')
     .map((f) => ({
