@@ -133,11 +133,18 @@ describe('provision action against moto_server (end to end)', () => {
       'replacement needed, nothing was changed: aws:vpc/ralph-production (cidr: desired 10.9.0.0/16, actual 10.0.0.0/16 [needs replacement]',
     );
     expect(last).not.toContain('\n');
-    expect(
-      r.annotations.some(
-        (a) => a.level === 'error' && a.file === '.github/ralph-deploy.yml' && typeof a.line === 'number',
-      ),
-    ).toBe(true);
+    const cidrLine =
+      readFileSync(join(r.workspace, '.github/ralph-deploy.yml'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('10.9.0.0/16')) + 1;
+    expect(r.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        file: '.github/ralph-deploy.yml',
+        line: cidrLine,
+        title: 'replacement needed',
+      }),
+    );
     expect(r.log).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
     // backup retention is still 30: the apply never started.
     const again = await run(exampleSection());

@@ -75,12 +75,19 @@ await runAction({
 
     if (failure) throw failure;
     if (result.blocked.length > 0) {
-      const at = ctx.specLocation(['infrastructure']);
-      throw new ActionError(blockedMessage(result.blocked), {
-        annotations: at
-          ? [{ level: 'error', message: blockedMessage(result.blocked), ...at, title: 'replacement needed' }]
-          : [],
-      });
+      // One annotation per setting that needs replacement, on its line in the spec when it is there.
+      const annotations = result.blocked.flatMap((item) =>
+        item.diffs
+          .filter((d) => d.mode === 'replace')
+          .flatMap((d) => {
+            const base = ['infrastructure', ...(item.specPath ?? [])];
+            const at =
+              ctx.specLocation([...base, d.field]) ?? ctx.specLocation(base) ?? ctx.specLocation(['infrastructure']);
+            const message = `${item.key}: ${d.field} is ${JSON.stringify(d.actual)}, desired ${JSON.stringify(d.desired)}: needs a new resource${d.note ? ` (${d.note})` : ''}`;
+            return at ? [{ level: 'error' as const, message, ...at, title: 'replacement needed' }] : [];
+          }),
+      );
+      throw new ActionError(blockedMessage(result.blocked), { annotations });
     }
     for (const step of result.manual) ctx.log.warning(`manual step (acknowledged replacement): ${step}`);
   },

@@ -106,11 +106,16 @@ function gcpPlan(o: ProvisionOptions) {
   const resources: AnyResource[] = [];
   let gke: ResourceModule<unknown, GkeState> | undefined;
   if (infra.cluster) {
-    gke = erase(gkeClusterResource(gcloud, infra.cluster, labels)) as ResourceModule<unknown, GkeState>;
+    gke = {
+      ...erase(gkeClusterResource(gcloud, infra.cluster, labels)),
+      specPath: ['gcp', 'cluster'],
+    } as ResourceModule<unknown, GkeState>;
     resources.push(gke as AnyResource);
   }
-  if (infra.database) resources.push(erase(cloudSqlResource(gcloud, infra.database, labels)));
-  if (infra.cache) resources.push(erase(memorystoreResource(gcloud, infra.cache, labels)));
+  if (infra.database)
+    resources.push({ ...erase(cloudSqlResource(gcloud, infra.database, labels)), specPath: ['gcp', 'database'] });
+  if (infra.cache)
+    resources.push({ ...erase(memorystoreResource(gcloud, infra.cache, labels)), specPath: ['gcp', 'cache'] });
   const cluster = infra.cluster;
   return {
     resources,

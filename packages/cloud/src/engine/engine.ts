@@ -16,7 +16,12 @@ const realClock: Clock = { now: () => Date.now(), sleep };
 
 /** Classifies a resource from its current state (undefined: absent). */
 export function planItem(resource: AnyResource, current: unknown): PlanItem {
-  const base = { key: resourceKey(resource), kind: resource.kind, name: resource.name };
+  const base = {
+    key: resourceKey(resource),
+    kind: resource.kind,
+    name: resource.name,
+    ...(resource.specPath ? { specPath: resource.specPath } : {}),
+  };
   if (current === undefined) {
     return {
       ...base,

@@ -60,6 +60,8 @@ export interface ResourceModule<D, C> {
   readiness?(current: C): Readiness;
   /** Action outputs this resource provides (cluster-endpoint, ...). */
   outputs?(current: C): Record<string, string>;
+  /** Where the resource is declared, below `infrastructure` (for annotations), e.g. ['aws', 'vpc']. */
+  specPath?: (string | number)[];
   /** A short description of the desired settings for the create line of the plan. */
   describe?(desired: D): string;
 }
@@ -78,6 +80,8 @@ export interface PlanItem {
   diffs: FieldDiff[];
   /** Create: the settings it will get. */
   summary?: string;
+  /** Where the resource is declared, below `infrastructure`. */
+  specPath?: (string | number)[];
   /** Filled by apply. */
   result?: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
   /** For replace-needed: acknowledged by `acknowledge-replacement`. */
