@@ -55619,6 +55619,7 @@ async function runMigrateDb(o) {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
         const history = new History(client, o.history);
+        const key = advisoryKey(LOCK_NAMESPACE, `${o.history.schema}.${o.history.table}`);
         const facts = await readCatalogFacts(client, catalogQuestions(files));
         if (o.command === 'lint') {
             result.findings = lintMigrations(files, { catalog: facts });
@@ -55628,6 +55629,9 @@ async function runMigrateDb(o) {
         let plan = makePlan(files, await history.rows(), { allowOutOfOrder: o.allowOutOfOrder });
         record(result, plan);
         if (o.command === 'status') {
+            const holder = await findLockHolder(client, key);
+            if (holder)
+                o.log.info(`A migration run is in progress: the migration lock is held by ${describeLockHolder(holder)}`);
             for (const p of plan.problems)
                 o.log.warning(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
             if (plan.dirty.length > 0)
@@ -55639,11 +55643,11 @@ async function runMigrateDb(o) {
             result.findings = lintMigrations(files, { targets: new Set(plan.pending.map((p) => p.script)), catalog: facts });
             gateLint(result, o.failOn, fail);
             if (o.command === 'plan' || o.dryRun) {
+                await explainInProgress(client, key, plan, fail);
                 validate(plan, files, o, fail);
                 return result;
             }
         }
-        const key = advisoryKey(LOCK_NAMESPACE, `${o.history.schema}.${o.history.table}`);
         if (o.dryRun && (o.command === 'repair' || o.command === 'baseline')) {
             planMaintenance(o, plan, result, fail);
             return result;
@@ -55706,6 +55710,18 @@ async function runMigrateDb(o) {
         o.signal?.removeEventListener('abort', onAbort);
         await client.end().catch(() => undefined);
     }
+}
+/**
+ * Without the lock, an unfinished history row may belong to a run that is still going rather than
+ * to one that died: say so instead of calling the database dirty.
+ */
+async function explainInProgress(client, key, plan, fail) {
+    if (plan.dirty.length === 0)
+        return;
+    const holder = await findLockHolder(client, key);
+    if (!holder)
+        return;
+    fail(`A migration run is in progress (the migration lock is held by ${describeLockHolder(holder)}); it is applying ${plan.dirty.map((d) => d.script).join(', ')}. Run plan again when it has finished.`);
 }
 function record(result, plan) {
     result.entries = plan.entries;

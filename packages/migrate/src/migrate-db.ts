@@ -1,5 +1,15 @@
 import { ActionError, errorMessage, redactUrl, type Annotation, type Logger } from '@ralph-deploy/common';
-import { acquireSessionLock, advisoryKey, cancelBackend, connect, releaseSessionLock } from '@ralph-deploy/postgres';
+import {
+  acquireSessionLock,
+  advisoryKey,
+  cancelBackend,
+  connect,
+  describeLockHolder,
+  findLockHolder,
+  releaseSessionLock,
+  type AdvisoryKey,
+  type PgClient,
+} from '@ralph-deploy/postgres';
 import { discoverMigrations, normalizeVersion } from './files.js';
 import { History, qualified, type HistoryTableName, type RunIdentity } from './history.js';
 import { catalogQuestions, failingFindings, lintMigrations, readCatalogFacts } from './lint/linter.js';
@@ -130,6 +140,7 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const history = new History(client, o.history);
+    const key = advisoryKey(LOCK_NAMESPACE, `${o.history.schema}.${o.history.table}`);
     const facts = await readCatalogFacts(client, catalogQuestions(files));
     if (o.command === 'lint') {
       result.findings = lintMigrations(files, { catalog: facts });
@@ -141,6 +152,9 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
     record(result, plan);
 
     if (o.command === 'status') {
+      const holder = await findLockHolder(client, key);
+      if (holder)
+        o.log.info(`A migration run is in progress: the migration lock is held by ${describeLockHolder(holder)}`);
       for (const p of plan.problems) o.log.warning(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
       if (plan.dirty.length > 0) o.log.warning(dirtyMessage(plan.dirty, files, qualified(o.history)));
       return result;
@@ -151,12 +165,12 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
       result.findings = lintMigrations(files, { targets: new Set(plan.pending.map((p) => p.script)), catalog: facts });
       gateLint(result, o.failOn, fail);
       if (o.command === 'plan' || o.dryRun) {
+        await explainInProgress(client, key, plan, fail);
         validate(plan, files, o, fail);
         return result;
       }
     }
 
-    const key = advisoryKey(LOCK_NAMESPACE, `${o.history.schema}.${o.history.table}`);
     if (o.dryRun && (o.command === 'repair' || o.command === 'baseline')) {
       planMaintenance(o, plan, result, fail);
       return result;
@@ -213,6 +227,24 @@ export async function runMigrateDb(o: MigrateDbOptions): Promise<MigrateDbResult
     o.signal?.removeEventListener('abort', onAbort);
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Without the lock, an unfinished history row may belong to a run that is still going rather than
+ * to one that died: say so instead of calling the database dirty.
+ */
+async function explainInProgress(
+  client: PgClient,
+  key: AdvisoryKey,
+  plan: Plan,
+  fail: (m: string) => never,
+): Promise<void> {
+  if (plan.dirty.length === 0) return;
+  const holder = await findLockHolder(client, key);
+  if (!holder) return;
+  fail(
+    `A migration run is in progress (the migration lock is held by ${describeLockHolder(holder)}); it is applying ${plan.dirty.map((d) => d.script).join(', ')}. Run plan again when it has finished.`,
+  );
 }
 
 function record(result: MigrateDbResult, plan: Plan): void {
