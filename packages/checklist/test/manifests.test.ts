@@ -75,6 +75,14 @@ describe("the guide's manifests", () => {
       level: 'warn',
     });
     expect(find('k8s/production/security.yaml', /"name" label/)).toMatchObject({ level: 'warn' });
+    expect(find('k8s/production/deployment.yaml', /no PodDisruptionBudget/)).toMatchObject({
+      level: 'warn',
+      line: lineOf(deploy, 'name: ralph-orchestrator'),
+    });
+    expect(find('k8s/production/ingress.yaml', /backend Service ralph-service is not defined/)).toMatchObject({
+      level: 'warn',
+      line: lineOf(ingress, 'backend:'),
+    });
     expect(find('k8s/production/ingress.yaml', /ingress\.class annotation is deprecated/)).toMatchObject({
       level: 'warn',
       line: lineOf(ingress, 'kubernetes.io/ingress.class'),
@@ -345,6 +353,17 @@ describe('manifest rules', () => {
     writeFileSync(join(dir, 'notes.txt'), 'kind: Deployment');
     const objs = await loadManifests(['.'], dir);
     expect(objs.map((o) => `${o.kind}/${o.name}`)).toEqual(['Deployment/j']);
+  });
+
+  it('warns without a PodDisruptionBudget, or with one that allows no disruption', async () => {
+    const pdb = (spec: string) =>
+      `---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: prod}\nspec:\n  selector: {matchLabels: {app: web}}\n  ${spec}\n`;
+    const d = deployment('  replicas: 2');
+    expect(problems(await check(d, { rules: ['disruption-budget'] }))[0]).toMatchObject({ level: 'warn', line: 4 });
+    expect(problems(await check(d + pdb('maxUnavailable: 0'), { rules: ['disruption-budget'] }))[0]?.message).toMatch(
+      /allows no disruption/,
+    );
+    expect(problems(await check(d + pdb('minAvailable: 1'), { rules: ['disruption-budget'] }))).toEqual([]);
   });
 
   it('rejects bad parameters with the parameter named', () => {

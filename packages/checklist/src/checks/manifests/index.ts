@@ -4,7 +4,13 @@ import { SourceError, errorMessage } from '@ralph-deploy/common';
 import type { CheckContext, CheckKind, CheckOutcome, Finding } from '../../types.js';
 import { loadManifests, type K8sObject } from './objects.js';
 import { parseManifestParams, type ManifestParams, type RuleName } from './params.js';
-import { checkHpa, checkReplicas, checkRollingUpdate, checkSpread } from './rules/availability.js';
+import {
+  checkDisruptionBudget,
+  checkHpa,
+  checkReplicas,
+  checkRollingUpdate,
+  checkSpread,
+} from './rules/availability.js';
 import { checkApiVersions } from './rules/api-versions.js';
 import { checkImages } from './rules/image.js';
 import { checkIngressTls } from './rules/ingress-tls.js';
@@ -19,6 +25,7 @@ const RULE_FUNCTIONS: Record<RuleName, (objects: K8sObject[], p: ManifestParams)
   resources: checkResources,
   probes: checkProbes,
   spread: checkSpread,
+  'disruption-budget': checkDisruptionBudget,
   'rolling-update': checkRollingUpdate,
   replicas: checkReplicas,
   hpa: checkHpa,

@@ -4,6 +4,7 @@ export const RULES = [
   'resources',
   'probes',
   'spread',
+  'disruption-budget',
   'rolling-update',
   'replicas',
   'hpa',

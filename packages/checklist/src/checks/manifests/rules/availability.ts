@@ -181,3 +181,38 @@ export function checkHpa(objects: K8sObject[], p: ManifestParams): Finding[] {
   }
   return out;
 }
+
+/**
+ * A PodDisruptionBudget selects the pods, so a node drain or cluster upgrade cannot evict every
+ * replica at once. Missing is a warning: the rollout itself does not need one.
+ */
+export function checkDisruptionBudget(objects: K8sObject[], p: ManifestParams): Finding[] {
+  const out: Finding[] = [];
+  const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+  for (const o of appWorkloads(objects, p.workloadKinds)) {
+    const labels = podLabels(o);
+    const pdb = pdbs.find(
+      (b) => b.namespace === o.namespace && selectorMatches(get(b.value, ['spec', 'selector']), labels),
+    );
+    if (!pdb) {
+      out.push(
+        at(
+          o,
+          ['metadata', 'name'],
+          'warn',
+          'no PodDisruptionBudget selects its pods: a node drain may evict every replica at once',
+        ),
+      );
+      continue;
+    }
+    const spec = get(pdb.value, ['spec']);
+    const maxUnavailable = isObj(spec) ? spec.maxUnavailable : undefined;
+    const minAvailable = isObj(spec) ? spec.minAvailable : undefined;
+    if (maxUnavailable === 0 || maxUnavailable === '0%' || minAvailable === '100%') {
+      out.push(at(pdb, ['spec'], 'warn', 'the PodDisruptionBudget allows no disruption at all: node drains will hang'));
+    } else {
+      out.push({ level: 'pass', message: `${ref(pdb)} protects ${ref(o)}` });
+    }
+  }
+  return out;
+}

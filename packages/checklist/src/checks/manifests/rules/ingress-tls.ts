@@ -69,6 +69,23 @@ export function checkIngressTls(objects: K8sObject[]): Finding[] {
       );
       ok = false;
     }
+    // A backend Service missing from the same manifests routes the host nowhere (or to something else).
+    const services = new Set(
+      objects.filter((x) => x.kind === 'Service' && x.namespace === o.namespace).map((x) => x.name),
+    );
+    const backends = list(get(o.value, ['spec', 'rules'])).flatMap((r, i) =>
+      list(get(r, ['http', 'paths'])).map((pth, j) => ({
+        name: get(pth, ['backend', 'service', 'name']),
+        path: ['spec', 'rules', i, 'http', 'paths', j, 'backend'],
+      })),
+    );
+    for (const b of backends) {
+      if (typeof b.name === 'string' && !services.has(b.name)) {
+        out.push(
+          at(o, b.path, 'warn', `backend Service ${b.name} is not defined in the manifests (namespace ${o.namespace})`),
+        );
+      }
+    }
     if ('kubernetes.io/ingress.class' in ann) {
       out.push(
         at(
