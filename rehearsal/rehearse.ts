@@ -10,11 +10,11 @@ import { BROKEN_IMAGE, createStage, ENVIRONMENT, GOOD_IMAGE, type Stage } from '
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const mark = (r: string) => ({ success: '✅', failure: '❌', skipped: '⏭️ ', cancelled: '🚫' })[r] ?? r;
 
-export async function deploy(stage: Stage, image: string, options: { quiet?: boolean } = {}): Promise<WorkflowRun> {
+export async function deploy(stage: Stage, image: string, options: { quiet?: boolean; inputs?: Record<string, unknown> } = {}): Promise<WorkflowRun> {
   return runWorkflow(join(repoRoot, '.github/workflows/deploy.yml'), {
     workspace: stage.workspace,
     event: { name: 'workflow_call' },
-    inputs: { environment: ENVIRONMENT, image, attest: 'rollback-plan,notify-team', 'github-deployment': false },
+    inputs: { environment: ENVIRONMENT, image, attest: 'rollback-plan,notify-team', 'github-deployment': false, ...options.inputs },
     secrets: { DATABASE_URL: stage.databaseUrl },
     env: stage.env,
     standIns: {

@@ -11,7 +11,7 @@ import { startPostgres, type PostgresService } from '../test/harness/services.js
 import { startKubeFake, type KubeFake } from '../test/kube-fake/index.js';
 import { startReferenceService, type ReferenceService } from './reference-service.js';
 
-export const ENVIRONMENT = 'rehearsal';
+export const ENVIRONMENT = 'production';
 export const GOOD_IMAGE = 'ghcr.io/mikeyobrien/ralph-orchestrator:v1.0.1';
 /** The simulator makes pods of this image crash on start (CrashLoopBackOff). */
 export const BROKEN_IMAGE = 'ghcr.io/mikeyobrien/ralph-orchestrator:v1.0.2-broken';
