@@ -154,7 +154,7 @@ describe('failover action', () => {
     expect(second.outputs['recovery-seconds']).toBe(first.outputs['recovery-seconds']);
     expect(Object.values(results(second))).toEqual(Array(7).fill('skipped'));
     expect(second.summary).toContain(
-      'Already done before this run (skipped): confirm-primary-down, fence-primary, promote-replica, repoint-dns, scale-standby, smoke-standby, notify.',
+      'Skipped, their goal already held: confirm-primary-down, fence-primary, promote-replica, repoint-dns, scale-standby, smoke-standby, notify.',
     );
     expect(sink.messages).toHaveLength(1);
     expect(kube.requests().filter((q) => q.method === 'PATCH' && q.url.includes(deploymentName))).toHaveLength(1);

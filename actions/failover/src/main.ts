@@ -106,7 +106,7 @@ function report(ctx: Ctx, r: FailoverResult, environment: string): void {
       : `Failover of ${environment}: NOT complete`;
   ctx.summary.heading(title).text(recoveryLine(r)).table(TIMELINE_HEADERS, timelineRows(r));
   if (r.skipped.length > 0 && !ctx.dryRun)
-    ctx.summary.text(`Already done before this run (skipped): ${r.skipped.join(', ')}.`);
+    ctx.summary.text(`Skipped, their goal already held: ${r.skipped.join(', ')}.`);
   const warnings = r.timeline.flatMap((e) => e.warnings.map((w) => `${e.title}: ${w}`));
   if (warnings.length > 0) ctx.summary.heading('Warnings', 3).list(warnings);
   // Step warnings were already logged as ::warning:: annotations while the steps ran.
