@@ -3,6 +3,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { runAction } from '@ralph-deploy/action-kit';
 import {
   ApplyFailed,
+  planText,
   provision,
   writeKubeconfig,
   type Infrastructure,
@@ -72,6 +73,7 @@ await runAction({
       commands: result.commands.map((c) => c.join(' ')),
     });
     renderSummary(ctx.summary, result, { apply, provider });
+    await ctx.log.group(apply ? 'Plan and results' : 'Plan', async () => ctx.log.info(planText(result.plan)));
 
     if (failure) throw failure;
     if (result.blocked.length > 0) {
