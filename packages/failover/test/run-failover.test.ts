@@ -229,4 +229,31 @@ describe('runFailover against moto', () => {
     expect(sink.messages).toHaveLength(0);
     expect(await world.replicaIsStandalone()).toBe(false);
   });
+
+  it('resumes a standby that did not become ready without scaling it again', async () => {
+    const cluster = memoryCluster(1);
+    cluster.podsStart = false;
+    const first = await runFailover(options(cluster));
+    expect(first.error?.message).toBe(
+      'Scale the standby deployment: Deployment ralph/ralph-orchestrator was not ready within 10s: 1 of 5 available',
+    );
+    expect(first.timeline.map((e) => e.result)).toEqual([
+      'done',
+      'skipped',
+      'done',
+      'done',
+      'failed',
+      'not-run',
+      'not-run',
+    ]);
+    expect(sink.messages).toHaveLength(0);
+
+    cluster.podsStart = true;
+    const second = await runFailover(options(cluster));
+    expect(second.error).toBeUndefined();
+    expect(second.acted).toEqual(['scale-standby', 'smoke-standby', 'notify']);
+    expect(second.timeline[4]?.action).toBe('deployment ralph/ralph-orchestrator already at 5 replica(s); 5 ready');
+    expect(cluster.scaleCalls).toBe(1);
+    expect(sink.messages).toHaveLength(1);
+  });
 });

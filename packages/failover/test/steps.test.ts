@@ -12,7 +12,7 @@ import {
 } from '../src/index.js';
 import { isStandalone, promoteReplica } from '../src/steps/promote-replica.js';
 import { notificationText } from '../src/steps/notify.js';
-import { answersHealthy } from '../src/steps/confirm-primary-down.js';
+import { answersHealthy, confirmPrimaryDown } from '../src/steps/confirm-primary-down.js';
 
 const cname: DnsTarget = {
   zoneId: 'Z1',
@@ -206,5 +206,40 @@ describe('recovery time', () => {
     expect(recoveryLine({ failedOver: false, rtoSeconds: 14_400, timeline: [], skipped: [], acted: [] })).toBe(
       'Recovery time: not measured yet (RTO 4h)',
     );
+  });
+});
+
+describe('confirmation record', () => {
+  const step = confirmPrimaryDown({
+    healthUrl: 'http://127.0.0.1:9/health',
+    environment: 'production',
+    staleAfterMs: 3600_000,
+    threshold: 3,
+    intervalMs: 1,
+    probeTimeoutMs: 100,
+  });
+  const at = (iso: string) => ({ ...ctx(), now: () => new Date(iso) });
+
+  it('trusts an outage confirmed by an earlier run of this failover', async () => {
+    const c = { ...at('2026-01-01T10:30:00Z'), record: memoryRecord({ startedAt: '2026-01-01T10:00:00Z' }) };
+    expect(await step.observe(c)).toEqual({
+      done: true,
+      state: 'outage confirmed by an earlier run at 2026-01-01T10:00:00Z',
+    });
+  });
+
+  it('confirms again when an old confirmation never led to a promotion', async () => {
+    const c = { ...at('2026-01-01T12:00:00Z'), record: memoryRecord({ startedAt: '2026-01-01T10:00:00Z' }) };
+    const o = await step.observe(c);
+    expect(o.done).toBe(false);
+    expect(o.state).toMatch(/^primary .*ECONNREFUSED/);
+  });
+
+  it('keeps an old confirmation once the replica was promoted', async () => {
+    const c = {
+      ...at('2026-01-03T12:00:00Z'),
+      record: memoryRecord({ startedAt: '2026-01-01T10:00:00Z', promotedAt: '2026-01-01T10:05:00Z' }),
+    };
+    expect((await step.observe(c)).done).toBe(true);
   });
 });
