@@ -35031,7 +35031,7 @@ await (0,_ralph_deploy_action_kit__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .
         const placeholders = (0,_ralph_deploy_migrate__WEBPACK_IMPORTED_MODULE_3__/* .resolvePlaceholders */ .PR)(i.placeholders);
         // Secret placeholder values are masked before any SQL (or error quoting it) can be printed.
         for (const p of Object.values(placeholders))
-            if (p.secret)
+            if (p.secret && p.value !== '')
                 ctx.log.mask(p.value);
         const workspace = ctx.github.workspace || process.cwd();
         const g = ctx.github;
@@ -53395,21 +53395,19 @@ function migrationLabel(m) {
 }
 
 ;// CONCATENATED MODULE: ./packages/migrate/src/placeholders.ts
-
 const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}/g;
 /**
  * Resolves the `placeholders` input: plain values as they are, `{ env: NAME }` from the environment
- * (secret: the caller masks it). A missing variable is an error naming the placeholder and variable.
+ * (secret: the caller masks it). A missing variable is an error only where a file uses the
+ * placeholder, so one spec can serve environments that do not all set it.
  */
 function resolvePlaceholders(raw, env = process.env) {
     const out = {};
     for (const [name, v] of Object.entries(raw)) {
         if (typeof v === 'object' && v !== null) {
             const value = env[v.env];
-            if (value === undefined || value === '') {
-                throw new src/* ActionError */.lZ(`Input 'placeholders': ${name} reads environment variable ${v.env}, which is not set`);
-            }
-            out[name] = { value, secret: true };
+            out[name] =
+                value === undefined || value === '' ? { value: '', secret: true, missingEnv: v.env } : { value, secret: true };
         }
         else
             out[name] = { value: String(v), secret: false };
@@ -53425,8 +53423,11 @@ function placeholdersUsed(text) {
  * throws with the name and its offset, so the caller can point at file:line.
  */
 function substitute(text, values, builtins = {}) {
-    return text.replace(PATTERN, (whole, name, offset) => {
-        const v = values[name]?.value ?? builtins[name];
+    return text.replace(PATTERN, (_whole, name, offset) => {
+        const p = values[name];
+        if (p?.missingEnv)
+            throw new UnknownPlaceholderError(name, offset, `placeholder \${${name}} reads environment variable ${p.missingEnv}, which is not set`);
+        const v = p?.value ?? builtins[name];
         if (v === undefined)
             throw new UnknownPlaceholderError(name, offset);
         return v;
@@ -53435,8 +53436,9 @@ function substitute(text, values, builtins = {}) {
 class UnknownPlaceholderError extends Error {
     placeholder;
     offset;
-    constructor(placeholder, offset) {
-        super(`placeholder \${${placeholder}} has no value: set it in the placeholders input or the spec's migrate-db.placeholders`);
+    constructor(placeholder, offset, message) {
+        super(message ??
+            `placeholder \${${placeholder}} has no value: set it in the placeholders input or the spec's migrate-db.placeholders`);
         this.placeholder = placeholder;
         this.offset = offset;
         this.name = 'UnknownPlaceholderError';

@@ -48,7 +48,7 @@ await runAction({
     const i = ctx.inputs;
     const placeholders = resolvePlaceholders(i.placeholders);
     // Secret placeholder values are masked before any SQL (or error quoting it) can be printed.
-    for (const p of Object.values(placeholders)) if (p.secret) ctx.log.mask(p.value);
+    for (const p of Object.values(placeholders)) if (p.secret && p.value !== '') ctx.log.mask(p.value);
     const workspace = ctx.github.workspace || process.cwd();
     const g = ctx.github;
     try {

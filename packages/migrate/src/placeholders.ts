@@ -1,9 +1,9 @@
-import { ActionError } from '@ralph-deploy/common';
-
 /** A placeholder value as the action resolved it: the text, and whether it is secret (from an env var). */
 export interface PlaceholderValue {
   value: string;
   secret: boolean;
+  /** Set when the value comes from an environment variable that is not set: an error only if a file uses it. */
+  missingEnv?: string;
 }
 
 export type Placeholders = Record<string, PlaceholderValue>;
@@ -12,7 +12,8 @@ const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_.:-]*)\}/g;
 
 /**
  * Resolves the `placeholders` input: plain values as they are, `{ env: NAME }` from the environment
- * (secret: the caller masks it). A missing variable is an error naming the placeholder and variable.
+ * (secret: the caller masks it). A missing variable is an error only where a file uses the
+ * placeholder, so one spec can serve environments that do not all set it.
  */
 export function resolvePlaceholders(
   raw: Record<string, string | number | boolean | { env: string }>,
@@ -22,10 +23,8 @@ export function resolvePlaceholders(
   for (const [name, v] of Object.entries(raw)) {
     if (typeof v === 'object' && v !== null) {
       const value = env[v.env];
-      if (value === undefined || value === '') {
-        throw new ActionError(`Input 'placeholders': ${name} reads environment variable ${v.env}, which is not set`);
-      }
-      out[name] = { value, secret: true };
+      out[name] =
+        value === undefined || value === '' ? { value: '', secret: true, missingEnv: v.env } : { value, secret: true };
     } else out[name] = { value: String(v), secret: false };
   }
   return out;
@@ -41,8 +40,15 @@ export function placeholdersUsed(text: string): string[] {
  * throws with the name and its offset, so the caller can point at file:line.
  */
 export function substitute(text: string, values: Placeholders, builtins: Record<string, string> = {}): string {
-  return text.replace(PATTERN, (whole, name: string, offset: number) => {
-    const v = values[name]?.value ?? builtins[name];
+  return text.replace(PATTERN, (_whole, name: string, offset: number) => {
+    const p = values[name];
+    if (p?.missingEnv)
+      throw new UnknownPlaceholderError(
+        name,
+        offset,
+        `placeholder \${${name}} reads environment variable ${p.missingEnv}, which is not set`,
+      );
+    const v = p?.value ?? builtins[name];
     if (v === undefined) throw new UnknownPlaceholderError(name, offset);
     return v;
   });
@@ -52,9 +58,11 @@ export class UnknownPlaceholderError extends Error {
   constructor(
     readonly placeholder: string,
     readonly offset: number,
+    message?: string,
   ) {
     super(
-      `placeholder \${${placeholder}} has no value: set it in the placeholders input or the spec's migrate-db.placeholders`,
+      message ??
+        `placeholder \${${placeholder}} has no value: set it in the placeholders input or the spec's migrate-db.placeholders`,
     );
     this.name = 'UnknownPlaceholderError';
   }

@@ -9,8 +9,10 @@ describe('placeholders', () => {
       n: { value: '3', secret: false },
       b: { value: 'hunter22', secret: true },
     });
-    expect(() => resolvePlaceholders({ b: { env: 'NOPE' } }, {})).toThrow(
-      "Input 'placeholders': b reads environment variable NOPE, which is not set",
+    const missing = resolvePlaceholders({ b: { env: 'NOPE' } }, {});
+    expect(substitute('SELECT 1', missing)).toBe('SELECT 1');
+    expect(() => substitute('SELECT ${b}', missing)).toThrow(
+      'placeholder ${b} reads environment variable NOPE, which is not set',
     );
   });
 
