@@ -15,10 +15,20 @@ const DAY_MS = 86_400_000;
  * Client settings from the ambient environment (the default credential chain does the rest). An
  * AWS_ENDPOINT_URL (a local emulator, a VPC endpoint) needs path-style S3 addressing.
  */
-export function awsClientConfig(): { region?: string; endpoint?: string; forcePathStyle?: boolean } {
+export function awsClientConfig(): {
+  region?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+} {
   const endpoint = process.env.AWS_ENDPOINT_URL;
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  return { ...(region ? { region } : {}), ...(endpoint ? { endpoint, forcePathStyle: true } : {}) };
+  return {
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+    // The SDK waits forever by default; a check must answer in bounded time.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+  };
 }
 
 function awsError(what: string, e: unknown): Finding {
