@@ -75,6 +75,18 @@ export async function createStage(options: { timeScale?: number } = {}): Promise
           'verify-duration': '2s',
           kubeconfig: kube.kubeconfigPath,
         },
+        // Failover targets (the rehearsal never fails over; a dispatch there is refused or dry-run).
+        failover: {
+          'primary-health-url': `${service.url}/health`,
+          'replica-db-instance': 'ralph-standby-db',
+          'hosted-zone-id': 'Z0REHEARSAL',
+          'record-name': 'ralph.example.com',
+          'standby-target': 'ralph-standby.example.com',
+          'standby-namespace': 'production',
+          'standby-deployment': 'ralph-orchestrator',
+          'standby-health-url': `${service.url}/health`,
+          'sns-topic-arn': 'arn:aws:sns:us-east-1:123456789012:alerts',
+        },
         'smoke-test': {
           'base-url': service.url,
           requests: 400,

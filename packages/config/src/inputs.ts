@@ -110,7 +110,7 @@ function loadYamlText(raw: string): unknown {
     return yaml.load(raw);
   } catch (e: unknown) {
     const m = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new Error(`is not valid YAML or JSON: ${m}`);
+    throw new Error(`is not valid YAML or JSON: ${m}`, { cause: e });
   }
 }
 

@@ -34,6 +34,8 @@ export interface SimOptions {
   /** Progress events, e.g. for the rehearsal's live output. */
   onEvent?: (e: { type: 'job' | 'step'; job: string; name: string; result?: Result; detail?: string }) => void;
   onOutput?: (chunk: string) => void;
+  /** `github.token` (default empty: steps that need the GitHub API are skipped or use a stand-in URL). */
+  githubToken?: string;
 }
 
 export interface StepRun {
@@ -295,7 +297,8 @@ function githubContext(options: SimOptions, inputs: Record<string, unknown>): Re
     server_url: 'https://github.com',
     api_url: 'https://api.github.com',
     workflow: 'deploy',
-    token: 'ghs_simulated',
+    // No token: a simulated run must never call the real GitHub API.
+    token: options.githubToken ?? '',
     workspace: options.workspace,
   };
 }
