@@ -121,6 +121,35 @@ describe("preflight-check with no configuration evaluates the guide's checklist"
   });
 });
 
+describe('committed secrets in the env file', () => {
+  it('are reported at file:line, masked, and never printed', async () => {
+    const ws = workspaceFrom(guide);
+    const token = `ghp_${'Zq7'.repeat(12)}`;
+    const password = 'Sup3r-S3cret-Value!';
+    writeFileSync(
+      join(ws, '.env.production'),
+      `${readFileSync(join(ws, '.env.production'), 'utf8')}GITHUB_PAT=${token}\nDB_PASSWORD="${password}"\n`,
+    );
+    const r = await runAction('preflight-check', { cwd: ws, inputs: { ...promtoolInputs(), phase: 'security' } });
+    expect(r.exitCode).toBe(1);
+    const env = join(ws, '.env.production');
+    expect(
+      annotationAt(r, '.env.production', lineOf(env, 'GITHUB_PAT='), /GITHUB_PAT holds a GitHub token in plain text/)
+        ?.level,
+    ).toBe('error');
+    expect(
+      annotationAt(r, '.env.production', lineOf(env, 'DB_PASSWORD='), /DB_PASSWORD holds a literal secret value/)
+        ?.level,
+    ).toBe('error');
+    for (const secret of [token, password]) {
+      expect(r.masked).toContain(secret);
+      expect(r.log).not.toContain(secret);
+      expect(r.summary).not.toContain(secret);
+      expect(readFileSync(r.outputs.report as string, 'utf8')).not.toContain(secret);
+    }
+  });
+});
+
 describe('a checklist written inline in the spec', () => {
   const spec = (items: string) =>
     `version: 1\nenvironments:\n  production:\n    preflight-check:\n      phase: [gate]\n      manifests: [k8s]\n      checklist:\n        phases:\n          gate:\n            title: 发布前\n            items:\n${items}`;
