@@ -449,6 +449,43 @@ describe('migrate-db against PostgreSQL 15', () => {
     expect((await historyRows(pg, db.name, 'public.schema_history')).map((x) => x.version)).toEqual(['1']);
   });
 
+  it('runs non-transactional files statement by statement, honours the header, and refuses mixed files with how to split', async () => {
+    const db = await freshDatabase(pg);
+    const ws = workspace({
+      'V1__mood.sql': "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE t (m mood, x int);\n",
+      'V2__add_values.sql':
+        "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh';\nALTER TYPE mood ADD VALUE IF NOT EXISTS 'great';\n",
+      'V3__header.sql': '-- ralph:no-transaction\nCREATE TABLE u (x int);\nCREATE INDEX CONCURRENTLY u_x ON u (x);\n',
+    });
+    const ok = await migrateDb(pg, ws, { 'database-url': db.url });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.summary).toMatch(
+      /V2 add values \| `db\/migrations\/V2__add_values\.sql` \| none \(statement by statement\)/,
+    );
+    expect((await pg.query(`SELECT enum_range(NULL::mood)::text AS r`, [], db.name)).rows[0]).toEqual({
+      r: '{ok,meh,great}',
+    });
+
+    writeFileSync(
+      join(ws.migrations, 'V4__mixed.sql'),
+      'ALTER TABLE t ADD COLUMN y int;\nCREATE INDEX CONCURRENTLY t_y ON t (y);\n',
+    );
+    const mixed = await migrateDb(pg, ws, { 'database-url': db.url, 'fail-on': 'never' });
+    expect(mixed.exitCode).toBe(1);
+    expect(mixed.errors.join('\n')).toMatch(
+      /db\/migrations\/V4__mixed\.sql:2:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction, but this file also has statements that must \(line 1\)\. Move the statement into a file of its own \(e\.g\. V4\.1__mixed_concurrently\.sql\), or put "-- ralph:no-transaction" at the top/,
+    );
+    expect(
+      (
+        await pg.query(
+          `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 't' AND column_name = 'y'`,
+          [],
+          db.name,
+        )
+      ).rows[0],
+    ).toEqual({ n: 0 });
+  });
+
   it('baseline adopts an existing database; migrate then applies only later versions', async () => {
     const db = await freshDatabase(pg);
     await pg.query('CREATE TABLE legacy (id int)', [], db.name);
