@@ -1,4 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +88,62 @@ describe('live: Redis', () => {
     const port = await freePort();
     expect(fails(await run({ probe: 'redis' }, { redisUrl: `redis://127.0.0.1:${port}/0` }))[0]?.message).toMatch(
       /not reachable: .*ECONNREFUSED/,
+    );
+  });
+});
+
+describe('live: Redis over TLS (rediss://)', () => {
+  let proc: ChildProcess | undefined;
+  let url: string;
+  let ca: TestCa;
+  beforeAll(async () => {
+    ca = makeCa();
+    const { key, cert } = ca.issue(30, 'redis');
+    writeFileSync(join(ca.dir, 'redis.key'), key);
+    writeFileSync(join(ca.dir, 'redis.pem'), cert);
+    const port = await freePort();
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        join(ca.dir, 'redis.pem'),
+        '--tls-key-file',
+        join(ca.dir, 'redis.key'),
+        '--tls-ca-cert-file',
+        ca.caFile,
+        '--tls-auth-clients',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    for (let i = 0; i < 150 && !out.includes('Ready to accept connections'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    if (!out.includes('Ready to accept connections'))
+      throw new Error(`redis-server (TLS) did not start: ${out.slice(-500)}`);
+    url = `rediss://localhost:${port}/0`;
+  });
+  afterAll(() => {
+    proc?.kill('SIGTERM');
+  });
+  it('passes with the server certificate trusted, fails without', async () => {
+    expect((await run({ probe: 'redis', 'ca-file': ca.caFile }, { redisUrl: url })).findings[0]).toMatchObject({
+      level: 'pass',
+      message: expect.stringMatching(/^Redis 7\./),
+    });
+    expect(fails(await run({ probe: 'redis' }, { redisUrl: url }))[0]?.message).toMatch(
+      /not reachable: .*(certificate|self.signed|issuer)/i,
     );
   });
 });

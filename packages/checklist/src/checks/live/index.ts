@@ -90,7 +90,7 @@ export const liveCheck: CheckKind<LiveParams> = {
           : skip("input 'database-url'");
       case 'redis':
         return t.redisUrl
-          ? { findings: await checkRedis(t.redisUrl, p.minVersion, ctx.log) }
+          ? { findings: await checkRedis(t.redisUrl, p.minVersion, ctx.log, ca) }
           : skip("input 'redis-url'");
       case 'http':
         return url

@@ -41,13 +41,16 @@ export async function redisExchange(
   url: string,
   commands: string[][],
   timeoutMs = 10_000,
+  ca?: string,
 ): Promise<{ value: string | null; error?: string }[]> {
   const u = new URL(url);
   const port = Number(u.port || 6379);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve, reject) => {
     const socket =
-      u.protocol === 'rediss:' ? tls.connect({ host, port, servername: host }) : net.connect({ host, port });
+      u.protocol === 'rediss:'
+        ? tls.connect({ host, port, servername: host, ...(ca ? { ca: [...tls.rootCertificates, ca] } : {}) })
+        : net.connect({ host, port });
     const replies: { value: string | null; error?: string }[] = [];
     let buf: Buffer = Buffer.alloc(0);
     let sent = 0;
@@ -91,7 +94,12 @@ function versionAtLeast(v: string, min: string): boolean {
 }
 
 /** Redis answers PING (after AUTH when the URL has credentials) and runs at least `minVersion`. */
-export async function checkRedis(url: string, minVersion: string | undefined, log: Logger): Promise<Finding[]> {
+export async function checkRedis(
+  url: string,
+  minVersion: string | undefined,
+  log: Logger,
+  ca?: string,
+): Promise<Finding[]> {
   log.mask(url);
   const u = new URL(url);
   if (u.password) log.mask(decodeURIComponent(u.password));
@@ -105,7 +113,7 @@ export async function checkRedis(url: string, minVersion: string | undefined, lo
   commands.push(['PING'], ['INFO', 'server']);
   let replies;
   try {
-    replies = await redisExchange(url, commands);
+    replies = await redisExchange(url, commands, 10_000, ca);
   } catch (e: unknown) {
     return [{ level: 'fail', message: `Redis at ${redactUrl(url)} is not reachable: ${errorMessage(e)}` }];
   }
