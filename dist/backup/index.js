@@ -75698,6 +75698,10 @@ const LEVELS = {
 };
 /** Bigger buffers than zlib's 16 KiB default: fewer chunks through the JS hash and storage streams. */
 const CHUNK = 256 * 1024;
+/** Buffered bytes per side: lets reading, compressing and writing overlap instead of taking turns. */
+const BUFFER = 4 * 1024 * 1024;
+/** zlib streams take stream options too, though @types/node does not say so. */
+const STREAM = { highWaterMark: BUFFER };
 function fileSuffix(c) {
     return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';
 }
@@ -75717,19 +75721,23 @@ function levelProblem(c, level) {
 function compressor(c, level) {
     switch (c) {
         case 'zstd':
-            return external_node_zlib_default().createZstdCompress({ chunkSize: CHUNK, params: { [(external_node_zlib_default()).constants.ZSTD_c_compressionLevel]: level } });
+            return external_node_zlib_default().createZstdCompress({
+                chunkSize: CHUNK,
+                ...STREAM,
+                params: { [(external_node_zlib_default()).constants.ZSTD_c_compressionLevel]: level },
+            });
         case 'gzip':
-            return external_node_zlib_default().createGzip({ chunkSize: CHUNK, level });
+            return external_node_zlib_default().createGzip({ chunkSize: CHUNK, ...STREAM, level });
         case 'none':
-            return new external_node_stream_.PassThrough();
+            return new external_node_stream_.PassThrough({ highWaterMark: BUFFER });
     }
 }
 function decompressor(c) {
     switch (c) {
         case 'zstd':
-            return external_node_zlib_default().createZstdDecompress({ chunkSize: CHUNK });
+            return external_node_zlib_default().createZstdDecompress({ chunkSize: CHUNK, ...STREAM });
         case 'gzip':
-            return external_node_zlib_default().createGunzip({ chunkSize: CHUNK });
+            return external_node_zlib_default().createGunzip({ chunkSize: CHUNK, ...STREAM });
         case 'none':
             return new external_node_stream_.PassThrough();
     }
@@ -76369,6 +76377,9 @@ class Digest extends external_node_stream_.Transform {
     hash = (0,external_node_crypto_.createHash)('sha256');
     hex;
     bytes = 0;
+    constructor() {
+        super({ highWaterMark: 4 * 1024 * 1024 });
+    }
     _transform(chunk, _enc, cb) {
         this.hash.update(chunk);
         this.bytes += chunk.length;
@@ -76535,18 +76546,40 @@ function describeExit(tool, exit) {
 class ExitGate extends external_node_stream_.Transform {
     exited;
     tool;
+    pending = [];
+    pendingBytes = 0;
     constructor(exited, tool) {
-        super({ highWaterMark: 256 * 1024 });
+        // A deep buffer keeps the pipe drained while compression is busy, so pg_dump never waits on
+        // us; 1 MiB chunks mean one compression job per MiB instead of one per 64 KiB pipe read.
+        super({ readableHighWaterMark: GATE_BUFFER, writableHighWaterMark: GATE_BUFFER });
         this.exited = exited;
         this.tool = tool;
     }
     _transform(chunk, _enc, cb) {
-        cb(null, chunk);
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.length;
+        if (this.pendingBytes >= dump_CHUNK)
+            this.push(this.drainPending());
+        cb();
     }
     _flush(cb) {
-        this.exited.then((exit) => cb(exit.code === 0 && !exit.spawnError ? null : new src/* ActionError */.lZ(describeExit(this.tool, exit))), (e) => cb(e));
+        this.exited.then((exit) => {
+            if (exit.code !== 0 || exit.spawnError)
+                return cb(new src/* ActionError */.lZ(describeExit(this.tool, exit)));
+            if (this.pendingBytes > 0)
+                this.push(this.drainPending());
+            cb();
+        }, (e) => cb(e));
+    }
+    drainPending() {
+        const out = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+        this.pending = [];
+        this.pendingBytes = 0;
+        return out;
     }
 }
+const dump_CHUNK = 1024 * 1024;
+const GATE_BUFFER = 16 * 1024 * 1024;
 /**
  * Runs `pg_dump --format=custom --compress=0` to stdout. Custom format keeps a table of contents
  * that lets `pg_restore --jobs` restore tables in parallel from a (seekable) file; its own
@@ -76794,6 +76827,9 @@ async function runRestore(o) {
             await fetchVerified(o.store, pathsObject, manifest.compression.algorithm, new external_node_stream_.Writable({ write: (_c, _e, cb) => cb() }), o.signal);
         }
         const fetchMs = Date.now() - t0;
+        // A data-path conflict must stop the restore before the database is touched, not after.
+        if (staging && o.restoreDir && !o.clean)
+            await refuseConflicts(staging, o.restoreDir);
         const p0 = Date.now();
         await pgRestoreFile(pgRestore.path, dumpFile, o);
         const pgRestoreMs = Date.now() - p0;
@@ -76852,6 +76888,20 @@ async function moveIntoPlace(staging, dir, clean) {
             await (0,promises_.rm)(to, { recursive: true, force: true });
         }
         await (0,promises_.rename)((0,external_node_path_.join)(staging, name), to);
+    }
+}
+/** Throws when moving `staging` into `dir` without clean would overwrite something. */
+async function refuseConflicts(staging, dir) {
+    for (const name of await (0,promises_.readdir)(staging)) {
+        const to = (0,external_node_path_.join)(dir, name);
+        const existing = await (0,promises_.lstat)(to).catch(() => undefined);
+        if (!existing)
+            continue;
+        const incoming = await (0,promises_.lstat)((0,external_node_path_.join)(staging, name));
+        if (incoming.isDirectory() && existing.isDirectory())
+            await refuseConflicts((0,external_node_path_.join)(staging, name), to);
+        else
+            throw new src/* ActionError */.lZ(`restore-dir: ${to} already exists (set clean: true to replace it)`);
     }
 }
 async function requireFreeSpace(dir, bytes, input) {
@@ -90641,7 +90691,7 @@ function loadYamlText(raw) {
     }
     catch (e) {
         const m = e instanceof Error ? e.message.split('\n')[0] : String(e);
-        throw new Error(`is not valid YAML or JSON: ${m}`);
+        throw new Error(`is not valid YAML or JSON: ${m}`, { cause: e });
     }
 }
 function zodProblem(error) {
@@ -91378,7 +91428,7 @@ const provisionInputs = {
         default: 'aws',
     }),
     region: input.string({
-        description: 'AWS region (e.g. us-west-2); required for aws. GCP locations are part of `infrastructure`.',
+        description: 'AWS region (e.g. us-west-2); default $AWS_REGION, as configure-aws-credentials sets it. GCP locations are part of `infrastructure`.',
     }),
     infrastructure: input.structured(infrastructureSchema, {
         description: 'The desired infrastructure (YAML or JSON): VPC, EKS cluster and node group, RDS PostgreSQL, ElastiCache Redis, S3 backup bucket; or GKE, Cloud SQL, Memorystore. Usually set in the spec.',

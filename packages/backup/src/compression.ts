@@ -12,6 +12,10 @@ const LEVELS: Record<Compression, { min: number; max: number; default: number }>
 
 /** Bigger buffers than zlib's 16 KiB default: fewer chunks through the JS hash and storage streams. */
 const CHUNK = 256 * 1024;
+/** Buffered bytes per side: lets reading, compressing and writing overlap instead of taking turns. */
+const BUFFER = 4 * 1024 * 1024;
+/** zlib streams take stream options too, though @types/node does not say so. */
+const STREAM: object = { highWaterMark: BUFFER };
 
 export function fileSuffix(c: Compression): string {
   return c === 'zstd' ? '.zst' : c === 'gzip' ? '.gz' : '';
@@ -34,20 +38,24 @@ export function levelProblem(c: Compression, level: number): string | undefined 
 export function compressor(c: Compression, level: number): Transform {
   switch (c) {
     case 'zstd':
-      return zlib.createZstdCompress({ chunkSize: CHUNK, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+      return zlib.createZstdCompress({
+        chunkSize: CHUNK,
+        ...STREAM,
+        params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
+      });
     case 'gzip':
-      return zlib.createGzip({ chunkSize: CHUNK, level });
+      return zlib.createGzip({ chunkSize: CHUNK, ...STREAM, level });
     case 'none':
-      return new PassThrough();
+      return new PassThrough({ highWaterMark: BUFFER });
   }
 }
 
 export function decompressor(c: Compression): Transform {
   switch (c) {
     case 'zstd':
-      return zlib.createZstdDecompress({ chunkSize: CHUNK });
+      return zlib.createZstdDecompress({ chunkSize: CHUNK, ...STREAM });
     case 'gzip':
-      return zlib.createGunzip({ chunkSize: CHUNK });
+      return zlib.createGunzip({ chunkSize: CHUNK, ...STREAM });
     case 'none':
       return new PassThrough();
   }

@@ -7,6 +7,10 @@ export class Digest extends Transform {
   private hex: string | undefined;
   bytes = 0;
 
+  constructor() {
+    super({ highWaterMark: 4 * 1024 * 1024 });
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;

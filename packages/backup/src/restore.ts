@@ -105,6 +105,8 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     }
     const fetchMs = Date.now() - t0;
 
+    // A data-path conflict must stop the restore before the database is touched, not after.
+    if (staging && o.restoreDir && !o.clean) await refuseConflicts(staging, o.restoreDir);
     const p0 = Date.now();
     await pgRestoreFile(pgRestore.path, dumpFile, o);
     const pgRestoreMs = Date.now() - p0;
@@ -162,6 +164,18 @@ async function moveIntoPlace(staging: string, dir: string, clean: boolean): Prom
       await rm(to, { recursive: true, force: true });
     }
     await rename(join(staging, name), to);
+  }
+}
+
+/** Throws when moving `staging` into `dir` without clean would overwrite something. */
+async function refuseConflicts(staging: string, dir: string): Promise<void> {
+  for (const name of await readdir(staging)) {
+    const to = join(dir, name);
+    const existing = await lstat(to).catch(() => undefined);
+    if (!existing) continue;
+    const incoming = await lstat(join(staging, name));
+    if (incoming.isDirectory() && existing.isDirectory()) await refuseConflicts(join(staging, name), to);
+    else throw new ActionError(`restore-dir: ${to} already exists (set clean: true to replace it)`);
   }
 }
 
