@@ -51,7 +51,7 @@ export interface SpecSection {
   locate(path: readonly PathKey[]): SourceLocation | undefined;
 }
 
-const SECRET_KEY = /(^|[-_])(password|passwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key)$/i;
+const SECRET_KEY = /(^|[-_])(password|passwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key)$|^(authorization|proxy-authorization|cookie|x-api-key)$/i;
 
 /**
  * Loads and validates the spec. `required: false` (the default path) means a missing file is "no

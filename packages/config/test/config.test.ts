@@ -87,6 +87,7 @@ describe('spec file', () => {
     ['version: 1\nenvironments:\n  prod:\n    backup:\n      database-url: postgres\n', /^spec\.yml:5:21: environments\.prod\.backup\.database-url: a secret must be a reference to an environment variable/],
     ['version: 1\nenvironments:\n  prod:\n    url: https://u:hunter22@x.example\n', /^spec\.yml:4:10: environments\.prod\.url: a URL with an embedded password is an inline secret/],
     ['version: 1\nenvironments:\n  prod:\n    provision:\n      db_password: hunter22\n', /inline secret/],
+    ['version: 1\nenvironments:\n  prod:\n    smoke-test:\n      checks:\n        - path: /x\n          headers:\n            Authorization: Bearer abc123\n', /^spec\.yml:8:28: environments\.prod\.smoke-test\.checks\.0\.headers\.Authorization: inline secret/],
     ['', /^spec\.yml:1:1: spec file is empty$/],
   ])('rejects %p', (text, message) => {
     expect(errorOf(() => loadSpec(write(text), { displayPath: 'spec.yml' })).message).toMatch(message);
