@@ -256,4 +256,27 @@ describe('runFailover against moto', () => {
     expect(cluster.scaleCalls).toBe(1);
     expect(sink.messages).toHaveLength(1);
   });
+
+  it('writes an alias record when the target has a hosted zone, and recognises it on a re-run', async () => {
+    const dns = {
+      zoneId: world.zoneId,
+      name: `api.${world.recordName}`,
+      type: 'A' as const,
+      target: 'standby-lb-123.us-west-2.elb.amazonaws.com',
+      aliasZoneId: 'Z1H1FL5HABSF5',
+      ttl: 60,
+      timeoutMs: 10_000,
+    };
+    const cluster = memoryCluster(5);
+    const first = await runFailover(options(cluster, { dns }));
+    expect(first.error).toBeUndefined();
+    expect(first.timeline[3]?.before).toBe(`${dns.name}: absent`);
+    expect(first.timeline[3]?.action).toMatch(
+      /^UPSERT A alias standby-lb-123\.us-west-2\.elb\.amazonaws\.com \(change \S+ INSYNC after 1 poll\(s\)\)$/,
+    );
+    const second = await runFailover(options(cluster, { dns }));
+    expect(second.timeline[3]?.result).toBe('skipped');
+    // Route53 answers the name fully qualified; moto without the final dot: both match.
+    expect(second.timeline[3]?.before).toMatch(/: A alias standby-lb-123\.us-west-2\.elb\.amazonaws\.com\.?$/);
+  });
 });
