@@ -64,6 +64,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   kube.clearFaults();
+  kube.clearBehaviours();
   world.destroy();
   await Promise.all([primary.close(), standby.close()]);
 });
@@ -352,4 +353,43 @@ describe('failover action', () => {
     expect(r.summary).not.toContain(pg.password);
     expect(await world.recordValues()).toEqual([world.standbyTarget]);
   }, 240_000);
+
+  it('cancelled while waiting for the standby, it stops with outputs set; a re-run finishes without scaling again', async () => {
+    kube.setBehaviour('ghcr.io/mikeyobrien/ralph-orchestrator:*', { readyAfterSeconds: null });
+    const cancelled = await runAction('failover', {
+      inputs: inputs(),
+      env: moto.env,
+      timeoutMs: 150_000,
+      signal: { name: 'SIGTERM', when: (out) => out.includes('Scaling deployment ralph/') },
+    });
+    expect(cancelled.exitCode).not.toBe(0);
+    expect(cancelled.outputs['failed-over']).toBe('false');
+    expect(results(cancelled)).toMatchObject({
+      'repoint-dns': 'done',
+      'scale-standby': 'failed',
+      'smoke-standby': 'not-run',
+      notify: 'not-run',
+    });
+    expect(cancelled.errors.at(-1)).toMatch(/cancelled/);
+    expect(sink.messages).toHaveLength(0);
+
+    kube.clearBehaviours();
+    const resumed = await run();
+    expect(resumed.exitCode).toBe(0);
+    expect(results(resumed)).toMatchObject({
+      'promote-replica': 'skipped',
+      'repoint-dns': 'skipped',
+      'smoke-standby': 'done',
+      notify: 'done',
+    });
+    // Once the pods are ready the step is skipped; if the re-run comes first it only waits: never a second scale.
+    const scale = timeline(resumed).find((e) => e.step === 'scale-standby');
+    if (scale?.result === 'done')
+      expect(scale.action).toBe(`deployment ralph/${deploymentName} already at 5 replica(s); 5 ready`);
+    else expect(scale?.result).toBe('skipped');
+    expect(
+      kube.requests().filter((q) => q.method === 'PATCH' && q.url.includes(deploymentName) && q.status < 300),
+    ).toHaveLength(1);
+    expect(standbyDeployment()?.status?.readyReplicas).toBe(5);
+  }, 400_000);
 });
