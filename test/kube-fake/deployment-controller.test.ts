@@ -310,6 +310,45 @@ describe('deployment controller', () => {
     expect(d.metadata.generation).toBe(2);
   });
 
+  it('scales proportionally when replicas change in the middle of a rollout', async () => {
+    await api.apps.createNamespacedDeployment({
+      namespace: 'prod',
+      body: deployment('prop', 'prop:v1', {
+        replicas: 4,
+        spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } },
+      }) as k8s.V1Deployment,
+    });
+    let d = await waitRolledOut(fake, 'prod', 'prop');
+    await api.apps.patchNamespacedDeployment(
+      {
+        namespace: 'prod',
+        name: 'prop',
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'prop:neverready' }] } } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+    await fake.waitFor(() => {
+      const sets = replicaSetsOf(fake, d);
+      return sets.length === 2 && sets[0]!.spec.replicas === 4 && sets[1]!.spec.replicas === 1;
+    });
+    await api.apps.patchNamespacedDeploymentScale(
+      { namespace: 'prod', name: 'prop', body: { spec: { replicas: 8 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    // allowed 8 + 1 surge = 9; old 4*9/5 = 7.2 -> 7, new 1*9/5 = 1.8 -> 2 (upstream GetProportion rounding)
+    d = await fake.waitFor(() => {
+      const x = fake.get<Deployment>('Deployment', 'prod', 'prop');
+      const sets = x && replicaSetsOf(fake, x);
+      return sets && sets[0]!.spec.replicas === 7 && sets[1]!.spec.replicas === 2 ? x : undefined;
+    });
+    expect(
+      replicaSetsOf(fake, d).map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']),
+    ).toEqual(['8', '8']);
+    expect(
+      replicaSetsOf(fake, d).map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/max-replicas']),
+    ).toEqual(['9', '9']);
+  });
+
   it('deleting a Deployment garbage-collects its ReplicaSets and pods', async () => {
     await api.apps.createNamespacedDeployment({
       namespace: 'prod',

@@ -26,11 +26,22 @@ describe('object lifecycle', () => {
       body: deployment('web', 'web:v1', { replicas: 2 }) as k8s.V1Deployment,
     });
     await waitRolledOut(fake, 'doomed', 'web');
+    // a finalizer on its content holds the namespace in Terminating until it is released
+    await api.core.createNamespacedConfigMap({
+      namespace: 'doomed',
+      body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } },
+    });
     const deleted = await api.core.deleteNamespace({ name: 'doomed' });
     expect(deleted).toMatchObject({ status: { phase: 'Terminating' } });
     await expect(
       api.core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } }),
     ).rejects.toMatchObject({ code: 403 });
+    await fake.waitFor(() => fake.list('Pod', 'doomed').length === 0, { what: 'pods of the namespace deleted' });
+    expect(fake.get('Namespace', undefined, 'doomed')?.status).toEqual({ phase: 'Terminating' });
+    await api.core.patchNamespacedConfigMap(
+      { namespace: 'doomed', name: 'held', body: { metadata: { finalizers: null } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await fake.waitFor(() => fake.get('Namespace', undefined, 'doomed') === undefined, { what: 'namespace removal' });
     expect(fake.list('Pod', 'doomed')).toEqual([]);
     await expect(api.core.deleteNamespace({ name: 'default' })).rejects.toMatchObject({ code: 403 });
@@ -66,6 +77,21 @@ describe('object lifecycle', () => {
     const sets = fake.list('ReplicaSet', 'keep', 'app=orphan');
     expect(sets).toHaveLength(1);
     expect(sets[0]!.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('foreground propagation keeps the Deployment until its ReplicaSets and pods are gone', async () => {
+    await api.apps.createNamespacedDeployment({
+      namespace: 'keep',
+      body: deployment('fg', 'fg:v1', { replicas: 2 }) as k8s.V1Deployment,
+    });
+    await waitRolledOut(fake, 'keep', 'fg');
+    await api.apps.deleteNamespacedDeployment({ namespace: 'keep', name: 'fg', propagationPolicy: 'Foreground' });
+    const during = fake.get('Deployment', 'keep', 'fg');
+    expect(during?.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(during?.metadata.deletionTimestamp).toBeDefined();
+    await fake.waitFor(() => fake.get('Deployment', 'keep', 'fg') === undefined, { what: 'foreground deletion' });
+    expect(fake.list('ReplicaSet', 'keep', 'app=fg')).toEqual([]);
+    expect(fake.list('Pod', 'keep', 'app=fg')).toEqual([]);
   });
 
   it('dryRun=All validates without storing', async () => {

@@ -24,6 +24,8 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
+export const FOREGROUND = 'foregroundDeletion';
+
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 export class Lifecycle {
@@ -194,7 +196,7 @@ export class Lifecycle {
   }
 
   /** An object being deleted goes away once its last finalizer is removed (pods also wait for the kubelet). */
-  private finishDeletionIfReady(type: ResourceType, object: KubeObject): KubeObject | undefined {
+  finishDeletionIfReady(type: ResourceType, object: KubeObject): KubeObject | undefined {
     if (!object.metadata.deletionTimestamp || (object.metadata.finalizers?.length ?? 0) > 0) return undefined;
     if (type.kind === 'Pod' || type.kind === 'Namespace') return undefined;
     return this.store.remove(type, object.metadata.namespace ?? '', object.metadata.name!);
@@ -233,6 +235,13 @@ export class Lifecycle {
     }
     if (options.dryRun) return { object: old, gone: false };
     if (options.propagationPolicy === 'Orphan') this.orphanDependents(old);
+    if (options.propagationPolicy === 'Foreground' && type.kind !== 'Namespace') {
+      // The owner stays (deletionTimestamp + foregroundDeletion finalizer) until the garbage collector
+      // has deleted its dependents, then goes.
+      const marked = this.store.markDeleted(type, ns, name);
+      marked.metadata.finalizers = [...new Set([...(marked.metadata.finalizers ?? []), FOREGROUND])];
+      return { object: this.store.update(type, marked), gone: false };
+    }
 
     if (type.kind === 'Namespace') {
       const marked = this.store.markDeleted(type, '', name);

@@ -4,7 +4,7 @@
  */
 import { isKubeObject } from '../store.js';
 import { NODE_NAME, podStatus, terminationSeconds } from '../kubelet.js';
-import type { Lifecycle } from '../lifecycle.js';
+import { FOREGROUND, type Lifecycle } from '../lifecycle.js';
 import { storageKey, type ResourceType } from '../resources.js';
 import type { Deployment, KubeObject, Pod, ReplicaSet } from '../types.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -159,18 +159,45 @@ export class ControllerManager {
       if (entry.object.metadata.uid) uids.add(entry.object.metadata.uid);
       if (entry.object.metadata.ownerReferences?.length) dependents.push(entry);
     }
+    const foregroundOwners = new Set<string>();
+    for (const entry of store.entries()) {
+      if (entry.object.metadata.deletionTimestamp && entry.object.metadata.finalizers?.includes(FOREGROUND))
+        foregroundOwners.add(entry.object.metadata.uid!);
+    }
+    const blocking = new Set<string>();
     for (const { key, object } of dependents) {
+      const foregroundOwner = object.metadata.ownerReferences!.find((r) => foregroundOwners.has(r.uid));
+      if (foregroundOwner) {
+        blocking.add(foregroundOwner.uid);
+        if (object.metadata.deletionTimestamp) continue;
+        const type = this.typeFor(key);
+        if (type) this.tryDelete(type, object, 'Foreground');
+        continue;
+      }
       if (object.metadata.deletionTimestamp) continue;
       if (object.metadata.ownerReferences!.some((r) => uids.has(r.uid))) continue;
       const type = this.typeFor(key);
       if (!type || !isKubeObject(object)) continue;
-      try {
-        this.lifecycle.delete(type, object.metadata.namespace, object.metadata.name!, {
-          propagationPolicy: 'Background',
-        });
-      } catch {
-        // already gone
+      this.tryDelete(type, object, 'Background');
+    }
+    // Owners deleted in the foreground go once no dependent is left.
+    for (const type of this.uniqueTypes()) {
+      for (const owner of store.list(type)) {
+        const uid = owner.metadata.uid!;
+        if (!foregroundOwners.has(uid) || blocking.has(uid)) continue;
+        owner.metadata.finalizers = owner.metadata.finalizers!.filter((f) => f !== FOREGROUND);
+        if (owner.metadata.finalizers.length === 0) delete owner.metadata.finalizers;
+        const updated = store.update(type, owner);
+        this.lifecycle.finishDeletionIfReady(type, updated);
       }
+    }
+  }
+
+  private tryDelete(type: ResourceType, object: KubeObject, propagationPolicy: 'Background' | 'Foreground'): void {
+    try {
+      this.lifecycle.delete(type, object.metadata.namespace, object.metadata.name!, { propagationPolicy });
+    } catch {
+      // already gone
     }
   }
 
@@ -208,9 +235,14 @@ export class ControllerManager {
   }
 
   private namespacedTypes(): ResourceType[] {
+    return this.uniqueTypes().filter((t) => t.namespaced);
+  }
+
+  /** One type per stored group/resource. */
+  private uniqueTypes(): ResourceType[] {
     const seen = new Set<string>();
     return this.ctx.registry.all().filter((t) => {
-      if (!t.namespaced || seen.has(storageKey(t))) return false;
+      if (seen.has(storageKey(t))) return false;
       seen.add(storageKey(t));
       return true;
     });
