@@ -159,4 +159,23 @@ describe('watch', () => {
     request.abort();
     expect(seen).toEqual(['ADDED client 1', 'MODIFIED client 9']);
   });
+
+  it('feeds a client-node informer (list, then watch from the list resourceVersion)', async () => {
+    const informer = k8s.makeInformer(
+      api.kc,
+      '/api/v1/namespaces/w/configmaps',
+      () => api.core.listNamespacedConfigMap({ namespace: 'w', labelSelector: 'informed=yes' }),
+      'informed=yes',
+    );
+    const added: string[] = [];
+    informer.on('add', (o: k8s.V1ConfigMap) => added.push(o.metadata!.name!));
+    await api.core.createNamespacedConfigMap({ namespace: 'w', body: cm('inf-1', { informed: 'yes' }) });
+    await informer.start();
+    await api.core.createNamespacedConfigMap({ namespace: 'w', body: cm('inf-2', { informed: 'yes' }) });
+    await api.core.createNamespacedConfigMap({ namespace: 'w', body: cm('inf-ignored', { informed: 'no' }) });
+    await fake.waitFor(() => added.length >= 2, { what: 'informer adds' });
+    await informer.stop();
+    expect(added).toEqual(['inf-1', 'inf-2']);
+    expect(informer.list().map((o) => o.metadata?.name)).toEqual(['inf-1', 'inf-2']);
+  });
 });
