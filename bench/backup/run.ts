@@ -186,7 +186,7 @@ try {
     ['(b) pg_dump > /dev/null (floor)', secs(floor.ms), '-'],
     ['(a) guide: pg_dump | gzip > file', secs(guide.ms), `${(gz / 1024 ** 2).toFixed(0)} MiB`],
     [
-      `(c) backup action -> file:// (zstd ${values.level ?? 'default 3'})`,
+      `(c) backup action -> file:// (zstd ${values.level ?? 'default 1'})`,
       secs(action.ms),
       `${(storedBytes / 1024 ** 2).toFixed(0)} MiB`,
     ],

@@ -5,7 +5,7 @@ export type Compression = 'zstd' | 'gzip' | 'none';
 export const COMPRESSIONS: readonly Compression[] = ['zstd', 'gzip', 'none'];
 
 const LEVELS: Record<Compression, { min: number; max: number; default: number }> = {
-  zstd: { min: 1, max: 19, default: 3 },
+  zstd: { min: 1, max: 19, default: 1 },
   gzip: { min: 1, max: 9, default: 6 },
   none: { min: 0, max: 0, default: 0 },
 };

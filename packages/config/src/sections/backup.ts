@@ -25,7 +25,8 @@ export const backupInputs = {
     default: 'zstd',
   }),
   'compression-level': input.number({
-    description: 'Compression level: zstd 1-19 (default 3), gzip 1-9 (default 6); ignored for none.',
+    description:
+      'Compression level: zstd 1-19 (default 1: on JSON-heavy dumps it was both faster and smaller than 3 with the zstd in Node), gzip 1-9 (default 6); ignored for none.',
     integer: true,
     min: 1,
     max: 19,
