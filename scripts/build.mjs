@@ -21,8 +21,10 @@ for (const name of names) {
   rmSync(out, { recursive: true, force: true });
   // --target es2022 keeps top-level await and class fields as written; -C avoids a cache that
   // could make the staleness check disagree with a clean build; -t (transpile only) because type
-  // checking is `pnpm typecheck`'s job, and one type error elsewhere must not block every bundle.
-  execFileSync(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--target', 'es2022', '-C', '-q', '-t'], {
+  // checking is `pnpm typecheck`'s job, and one type error elsewhere must not block every bundle;
+  // -m because the AWS SDK and the Kubernetes client are mostly comments and model text (minified,
+  // a bundle is about a quarter of the size and starts faster on the runner).
+  execFileSync(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--target', 'es2022', '-C', '-q', '-t', '-m'], {
     stdio: 'inherit',
     cwd: root,
   });

@@ -38,34 +38,9 @@ function configError(ctx: Ctx, name: keyof Inputs, value: unknown, path: (string
   return where ? new SourceError(where, `smoke-test.${name}: ${problem}`) : new InputError(name, problem);
 }
 
-type Defaulted =
-  | 'base-url'
-  | 'ready-paths'
-  | 'ready-timeout'
-  | 'checks'
-  | 'request-timeout'
-  | 'sample-paths'
-  | 'concurrency'
-  | 'thresholds'
-  | 'prometheus-queries'
-  | 'allow-no-data'
-  | 'tls-min-days';
-/** The kit fills declared defaults; InputValues cannot see them in the declaration's type, so say it here. */
-type Resolved = Omit<Inputs, Defaulted> & { [K in Defaulted]: NonNullable<Inputs[K]> };
-
-/** The inputs with declared defaults filled in (the kit applies them; this makes the types say so). */
-function resolved(ctx: Ctx): Resolved {
-  const out: Record<string, unknown> = { ...ctx.inputs };
-  for (const [name, decl] of Object.entries(smokeTestInputs)) {
-    if (out[name] === undefined && decl.default !== undefined) out[name] = decl.default;
-  }
-  if (out['base-url'] === undefined) throw new InputError('base-url', 'is required');
-  return out as Resolved;
-}
-
 /** Turns the action's inputs into a smoke-test plan; every bad value is reported as one line naming it. */
 export function planFromInputs(ctx: Ctx, env: Record<string, string | undefined>): SmokeTestPlan {
-  const i = resolved(ctx);
+  const i = ctx.inputs;
   const baseUrl = i['base-url'];
   // A password in the base URL must never reach a log line.
   const password = new URL(baseUrl).password;

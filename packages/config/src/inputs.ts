@@ -124,7 +124,7 @@ function zodProblem(error: z.ZodError): string {
 export const durationSpec = z.union([z.string(), z.number().nonnegative()]);
 
 export const input = {
-  string<const O extends Common<string> & { pattern?: RegExp; patternHint?: string }>(o: O): Decl<string, O> {
+  string<O extends Common<string> & { pattern?: RegExp; patternHint?: string }>(o: O): Decl<string, O> {
     const check = (s: string) => {
       if (o.pattern && !o.pattern.test(s)) throw new Error(`"${s}" ${o.patternHint ?? `does not match ${o.pattern}`}`);
       return s;
@@ -133,13 +133,13 @@ export const input = {
   },
 
   /** A value that is masked at once; the spec may only name an environment variable holding it. */
-  secret<const O extends Omit<Common<string>, 'default'>>(o: O): Decl<string, O> {
+  secret<O extends Omit<Common<string>, 'default'>>(o: O): Decl<string, O> {
     return decl('secret', o, (raw) => raw.trim(), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), (v) => v as string, {
       secret: true,
     });
   },
 
-  url<const O extends Common<string> & { protocols?: readonly string[] }>(o: O): Decl<string, O> {
+  url<O extends Common<string> & { protocols?: readonly string[] }>(o: O): Decl<string, O> {
     const check = (s: string) => {
       let u: URL;
       try {
@@ -155,11 +155,11 @@ export const input = {
     return decl('url', o, (raw) => check(raw.trim()), z.string(), (v) => check(v as string));
   },
 
-  boolean<const O extends Common<boolean>>(o: O): Decl<boolean, O> {
+  boolean<O extends Common<boolean>>(o: O): Decl<boolean, O> {
     return decl('boolean', o, parseBoolean, z.boolean());
   },
 
-  number<const O extends Common<number> & { min?: number; max?: number; integer?: boolean }>(o: O): Decl<number, O> {
+  number<O extends Common<number> & { min?: number; max?: number; integer?: boolean }>(o: O): Decl<number, O> {
     const check = (n: number, shown: string) => {
       if (!Number.isFinite(n)) throw new Error(`"${shown}" is not a number`);
       if (o.integer && !Number.isInteger(n)) throw new Error(`${shown} is not a whole number`);
@@ -177,7 +177,7 @@ export const input = {
   },
 
   /** Milliseconds, from `500ms`, `5s`, `10m`, `1h30m` or a number of seconds. */
-  duration<const O extends Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }>(o: O): Decl<number, O> {
+  duration<O extends Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }>(o: O): Decl<number, O> {
     const toMs = (s: string) => {
       const ms = parseDuration(s);
       if (ms === undefined) throw new Error(`"${s}" is not a duration (examples: 500ms, 5s, 10m, 1h)`);
@@ -192,7 +192,7 @@ export const input = {
     } as Decl<number, O>;
   },
 
-  enum<const V extends string, const O extends Common<V>>(values: readonly V[], o: O): Decl<V, O> {
+  enum<const V extends string, O extends Common<V>>(values: readonly V[], o: O): Decl<V, O> {
     const check = (s: string): V => {
       if (!(values as readonly string[]).includes(s)) throw new Error(`"${s}" is not one of ${values.join(', ')}`);
       return s as V;
@@ -201,21 +201,21 @@ export const input = {
   },
 
   /** One item per line (or comma-separated on one line); a YAML list in the spec. */
-  list<const O extends Common<readonly string[]>>(o: O): Decl<string[], O> {
+  list<O extends Common<readonly string[]>>(o: O): Decl<string[], O> {
     return decl('list', o, parseList, z.union([z.array(z.union([z.string(), z.number()])), z.string()]), (v) =>
       Array.isArray(v) ? v.map(String) : parseList(String(v)),
     );
   },
 
   /** key=value per line; a YAML mapping in the spec. */
-  map<const O extends Common<Record<string, string>>>(o: O): Decl<Record<string, string>, O> {
+  map<O extends Common<Record<string, string>>>(o: O): Decl<Record<string, string>, O> {
     return decl('map', o, parseMap, z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), (v) =>
       Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)])),
     );
   },
 
   /** Structured data: YAML or JSON text in the input, native YAML in the spec; validated by `schema`. */
-  structured<S extends z.ZodType, const O extends Common<z.infer<S>>>(schema: S, o: O): Decl<z.infer<S>, O> {
+  structured<S extends z.ZodType, O extends Common<z.infer<S>>>(schema: S, o: O): Decl<z.infer<S>, O> {
     const check = (v: unknown): z.infer<S> => {
       const r = schema.safeParse(v);
       if (!r.success) throw new Error(zodProblem(r.error));
