@@ -10,12 +10,23 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Only packages/action-kit may talk to @actions/core: everything else goes through it.
-      'no-restricted-imports': ['error', { paths: [{ name: '@actions/core', message: 'Use @ralph-deploy/action-kit.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@actions/core', message: 'Use @ralph-deploy/action-kit.' }] },
+      ],
     },
   },
   { files: ['packages/action-kit/**/*.ts', 'test/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['**/*.{js,mjs}'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
   },
 );

@@ -17,7 +17,9 @@ interface ServiceState {
   version: string;
 }
 
-export async function startReferenceService(options: { port?: number; version?: string } = {}): Promise<ReferenceService> {
+export async function startReferenceService(
+  options: { port?: number; version?: string } = {},
+): Promise<ReferenceService> {
   const state: ServiceState = { ready: true, errorRate: 0, delayMs: 0, version: options.version ?? 'v1.0.0' };
   const counters = { requests: 0, errors: 0 };
   const started = Date.now();
@@ -51,7 +53,13 @@ export async function startReferenceService(options: { port?: number; version?: 
       switch (url.pathname) {
         case '/health':
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ status: 'healthy', checks: { database: true, redis: true, disk: true, memory: true }, version: state.version }));
+          res.end(
+            JSON.stringify({
+              status: 'healthy',
+              checks: { database: true, redis: true, disk: true, memory: true },
+              version: state.version,
+            }),
+          );
           return;
         case '/ready':
           res.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });

@@ -10,11 +10,21 @@ import { BROKEN_IMAGE, createStage, ENVIRONMENT, GOOD_IMAGE, type Stage } from '
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const mark = (r: string) => ({ success: '✅', failure: '❌', skipped: '⏭️ ', cancelled: '🚫' })[r] ?? r;
 
-export async function deploy(stage: Stage, image: string, options: { quiet?: boolean; inputs?: Record<string, unknown> } = {}): Promise<WorkflowRun> {
+export async function deploy(
+  stage: Stage,
+  image: string,
+  options: { quiet?: boolean; inputs?: Record<string, unknown> } = {},
+): Promise<WorkflowRun> {
   return runWorkflow(join(repoRoot, '.github/workflows/deploy.yml'), {
     workspace: stage.workspace,
     event: { name: 'workflow_call' },
-    inputs: { environment: ENVIRONMENT, image, attest: 'rollback-plan,notify-team', 'github-deployment': false, ...options.inputs },
+    inputs: {
+      environment: ENVIRONMENT,
+      image,
+      attest: 'rollback-plan,notify-team',
+      'github-deployment': false,
+      ...options.inputs,
+    },
     secrets: { DATABASE_URL: stage.databaseUrl },
     env: stage.env,
     standIns: {
@@ -49,10 +59,14 @@ async function main(): Promise<number> {
     }
   }
   console.log(bold('ralph-deploy rehearsal') + ' — the deploy workflow on this machine');
-  console.log('Kubernetes: SIMULATOR (test/kube-fake, not a cluster). Real: PostgreSQL 15, backups, reference service, action bundles.\n');
+  console.log(
+    'Kubernetes: SIMULATOR (test/kube-fake, not a cluster). Real: PostgreSQL 15, backups, reference service, action bundles.\n',
+  );
   const stage = await createStage();
   try {
-    console.log(`stage: postgres ${stage.postgres.port}, reference service ${stage.service.url}, kubernetes simulator ${stage.kube.url}`);
+    console.log(
+      `stage: postgres ${stage.postgres.port}, reference service ${stage.service.url}, kubernetes simulator ${stage.kube.url}`,
+    );
     console.log(`workspace: ${stage.workspace}\n`);
 
     console.log(bold(`1. Deploy a good release: ${GOOD_IMAGE}`));
@@ -63,13 +77,19 @@ async function main(): Promise<number> {
     const broken = await deploy(stage, BROKEN_IMAGE);
     printSummaries(broken);
 
-    const live = stage.kube.get('Deployment', 'production', 'ralph-orchestrator') as unknown as { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
+    const live = stage.kube.get('Deployment', 'production', 'ralph-orchestrator') as unknown as
+      { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
     const liveImage = live?.spec.template.spec.containers.find((c) => c.name === 'ralph')?.image;
     const goodOk = good.conclusion === 'success' && good.outputs.result === 'succeeded';
-    const brokenOk = broken.conclusion === 'failure' && broken.outputs.result === 'rolled-back' && liveImage === GOOD_IMAGE;
+    const brokenOk =
+      broken.conclusion === 'failure' && broken.outputs.result === 'rolled-back' && liveImage === GOOD_IMAGE;
     console.log('\n' + bold('Verdict'));
-    console.log(`  good release:   ${good.conclusion} (result ${String(good.outputs.result)}, revision ${String(good.outputs.revision)})`);
-    console.log(`  broken release: ${broken.conclusion} (result ${String(broken.outputs.result)}, revision ${String(broken.outputs.revision)})`);
+    console.log(
+      `  good release:   ${good.conclusion} (result ${String(good.outputs.result)}, revision ${String(good.outputs.revision)})`,
+    );
+    console.log(
+      `  broken release: ${broken.conclusion} (result ${String(broken.outputs.result)}, revision ${String(broken.outputs.revision)})`,
+    );
     console.log(`  live image now: ${liveImage ?? 'unknown'}`);
     if (goodOk && brokenOk) {
       console.log(bold('\nREHEARSAL PASSED: the good release went live, the broken one was detected and rolled back.'));

@@ -96,7 +96,8 @@ export async function createStage(options: { timeScale?: number } = {}): Promise
       } as Record<string, Record<string, unknown> | string>,
     },
   };
-  const write = () => writeFileSync(specPath, `# Written by rehearsal/stage.ts\n${yaml.dump(spec, { lineWidth: 120 })}`);
+  const write = () =>
+    writeFileSync(specPath, `# Written by rehearsal/stage.ts\n${yaml.dump(spec, { lineWidth: 120 })}`);
   write();
 
   return {

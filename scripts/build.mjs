@@ -24,10 +24,14 @@ for (const name of names) {
   // checking is `pnpm typecheck`'s job, and one type error elsewhere must not block every bundle;
   // -m because the AWS SDK and the Kubernetes client are mostly comments and model text (minified,
   // a bundle is about a quarter of the size and starts faster on the runner).
-  execFileSync(ncc, ['build', entry, '-o', out, '--license', 'licenses.txt', '--target', 'es2022', '-C', '-q', '-t', '-m'], {
-    stdio: 'inherit',
-    cwd: root,
-  });
+  execFileSync(
+    ncc,
+    ['build', entry, '-o', out, '--license', 'licenses.txt', '--target', 'es2022', '-C', '-q', '-t', '-m'],
+    {
+      stdio: 'inherit',
+      cwd: root,
+    },
+  );
   // ncc names the ESM bundle index.js; keep only the files the runner needs.
   for (const f of readdirSync(out)) {
     if (f.endsWith('.d.ts')) rmSync(join(out, f), { recursive: true, force: true });

@@ -6,7 +6,9 @@ import { join, relative } from 'node:path';
 import { root } from './actions.mjs';
 
 const fresh = mkdtempSync(join(tmpdir(), 'ralph-dist-'));
-execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', fresh], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', fresh], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 
 const list = (dir) => {
   if (!existsSync(dir)) return [];

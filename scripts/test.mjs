@@ -9,8 +9,15 @@ import { root } from './actions.mjs';
 const dir = mkdtempSync(join(tmpdir(), 'ralph-jest-'));
 const report = join(dir, 'results.json');
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' ') };
-const r = spawnSync(process.execPath, [jest, '--json', `--outputFile=${report}`, ...process.argv.slice(2)], { stdio: 'inherit', env, cwd: root });
+const env = {
+  ...process.env,
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
+};
+const r = spawnSync(process.execPath, [jest, '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+  cwd: root,
+});
 if (existsSync(report)) {
   const j = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = j.numPendingTests + j.numTodoTests;

@@ -16,11 +16,21 @@ interface ActionYml {
   runs?: { using?: string; main?: string; post?: string };
 }
 
-const names = readdirSync(join(repoRoot, 'actions')).filter((n) => existsSync(join(repoRoot, 'actions', n, 'action.yml')));
+const names = readdirSync(join(repoRoot, 'actions')).filter((n) =>
+  existsSync(join(repoRoot, 'actions', n, 'action.yml')),
+);
 
 describe('action contracts', () => {
   it('has the seven actions of the suite', () => {
-    expect(names.sort()).toEqual(['backup', 'deploy-rollout', 'failover', 'migrate-db', 'preflight-check', 'provision', 'smoke-test']);
+    expect(names.sort()).toEqual([
+      'backup',
+      'deploy-rollout',
+      'failover',
+      'migrate-db',
+      'preflight-check',
+      'provision',
+      'smoke-test',
+    ]);
   });
 
   describe.each(names)('%s', (name) => {
@@ -50,7 +60,10 @@ describe('action contracts', () => {
     it('documents every input and output in its README', () => {
       const readme = readFileSync(join(dir, 'README.md'), 'utf8');
       for (const key of [...Object.keys(action.inputs ?? {}), ...Object.keys(action.outputs ?? {})]) {
-        expect({ key, documented: new RegExp(`^\\|\\s*\`${key}\``, 'm').test(readme) }).toEqual({ key, documented: true });
+        expect({ key, documented: new RegExp(`^\\|\\s*\`${key}\``, 'm').test(readme) }).toEqual({
+          key,
+          documented: true,
+        });
       }
       expect(Object.keys(action.outputs ?? {})).toContain('report');
     });

@@ -5,10 +5,16 @@ import { actionInputs, loadSpec, selectSection } from '@ralph-deploy/config';
 import { repoRoot } from '../harness/run-action.js';
 
 it('the example spec is valid and configures every action for production', () => {
-  const spec = loadSpec(join(repoRoot, 'examples/.github/ralph-deploy.yml'), { required: true, displayPath: 'examples/.github/ralph-deploy.yml' });
+  const spec = loadSpec(join(repoRoot, 'examples/.github/ralph-deploy.yml'), {
+    required: true,
+    displayPath: 'examples/.github/ralph-deploy.yml',
+  });
   expect(spec?.environments).toEqual(['production']);
   for (const action of Object.keys(actionInputs)) {
-    expect({ action, settings: Object.keys(selectSection(spec!, action, 'production').values).length > 0 }).toEqual({ action, settings: true });
+    expect({ action, settings: Object.keys(selectSection(spec!, action, 'production').values).length > 0 }).toEqual({
+      action,
+      settings: true,
+    });
   }
 });
 

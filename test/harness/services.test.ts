@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireBinary, startMoto, startPostgres, startPrometheus, startRedis, type MotoService, type PostgresService } from './services.js';
+import {
+  requireBinary,
+  startMoto,
+  startPostgres,
+  startPrometheus,
+  startRedis,
+  type MotoService,
+  type PostgresService,
+} from './services.js';
 import { createConnection } from 'node:net';
 
 describe('service fixtures', () => {

@@ -38,7 +38,11 @@ export interface PostgresService {
   password: string;
   /** Creates a database and returns its URL. */
   createDatabase(name: string): Promise<string>;
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+    database?: string,
+  ): Promise<pg.QueryResult<R>>;
   urlFor(database: string): string;
   stop(): Promise<void>;
 }
@@ -65,32 +69,63 @@ export async function startPostgres(): Promise<PostgresService> {
   chmodSync(dir, 0o700);
   const init = spawnSync(
     initdb,
-    ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=scram-sha-256',
+      `--pwfile=${join(dir, 'pwfile')}`,
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ],
     { encoding: 'utf8', cwd: dir, ...ids },
   );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error?.message}`);
   const port = await freePort();
   const args = [
-    '-D', data, '-p', String(port), '-k', dir,
-    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-    '-c', 'max_connections=100', '-c', 'shared_preload_libraries=pg_stat_statements',
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=100',
+    '-c',
+    'shared_preload_libraries=pg_stat_statements',
   ];
   const proc = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...ids });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
-    const c = new pg.Client({ connectionString: urlFor('postgres') });
-    try {
-      await c.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  }, 30_000, 'PostgreSQL to accept connections');
+  const urlFor = (database: string) =>
+    `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
+      const c = new pg.Client({ connectionString: urlFor('postgres') });
+      try {
+        await c.connect();
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+    30_000,
+    'PostgreSQL to accept connections',
+  );
 
   const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres') => {
     const c = new pg.Client({ connectionString: urlFor(database) });
@@ -137,10 +172,14 @@ export async function startMoto(): Promise<MotoService> {
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`moto_server exited: ${stderr}`);
-    return httpOk(`${endpoint}/moto-api/`);
-  }, 30_000, 'moto_server to answer');
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`moto_server exited: ${stderr}`);
+      return httpOk(`${endpoint}/moto-api/`);
+    },
+    30_000,
+    'moto_server to answer',
+  );
   return {
     endpoint,
     port,
@@ -175,10 +214,14 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
-    return out.includes('Ready to accept connections');
-  }, 15_000, 'redis-server to accept connections');
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
+      return out.includes('Ready to accept connections');
+    },
+    15_000,
+    'redis-server to accept connections',
+  );
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return { url: `redis://${auth}127.0.0.1:${port}/0`, port, stop: () => stopProcess(proc, 'SIGTERM') };
 }
@@ -190,7 +233,9 @@ export interface PrometheusService {
 }
 
 /** A real Prometheus scraping the given loopback targets (host:port) every `scrapeInterval`. */
-export async function startPrometheus(options: { scrapeTargets?: string[]; scrapeInterval?: string; ruleFiles?: string[] } = {}): Promise<PrometheusService> {
+export async function startPrometheus(
+  options: { scrapeTargets?: string[]; scrapeInterval?: string; ruleFiles?: string[] } = {},
+): Promise<PrometheusService> {
   const bin = requireBinary('prometheus', 'apt-get install -y prometheus');
   const dir = mkdtempSync(join(tmpdir(), 'ralph-prom-'));
   const interval = options.scrapeInterval ?? '1s';
@@ -209,16 +254,24 @@ export async function startPrometheus(options: { scrapeTargets?: string[]; scrap
   const port = await freePort();
   const proc = spawn(
     bin,
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
-    return httpOk(`${url}/-/ready`);
-  }, 30_000, 'prometheus to be ready');
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+      return httpOk(`${url}/-/ready`);
+    },
+    30_000,
+    'prometheus to be ready',
+  );
   return {
     url,
     port,

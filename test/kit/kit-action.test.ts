@@ -14,9 +14,13 @@ const token = 'ghs_tokenvalue1234567890';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kit-bundle-'));
-  execFileSync(join(repoRoot, 'node_modules/.bin/ncc'), ['build', join(repoRoot, 'test/fixtures/kit-action/main.ts'), '-o', dir, '-q', '-t', '--target', 'es2022'], {
-    cwd: repoRoot,
-  });
+  execFileSync(
+    join(repoRoot, 'node_modules/.bin/ncc'),
+    ['build', join(repoRoot, 'test/fixtures/kit-action/main.ts'), '-o', dir, '-q', '-t', '--target', 'es2022'],
+    {
+      cwd: repoRoot,
+    },
+  );
   bundle = join(dir, 'index.js');
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +30,14 @@ const run = (inputs: Record<string, string>, extra: Parameters<typeof runAction>
 
 describe('typed inputs', () => {
   it('parses every input type and sets outputs', async () => {
-    const r = await run({ 'lock-timeout': '1m30s', 'lock-retries': '7', paths: 'a, b ,c', labels: 'team=core\ntier = web', verbose: 'yes', 'dry-run': 'true' });
+    const r = await run({
+      'lock-timeout': '1m30s',
+      'lock-retries': '7',
+      paths: 'a, b ,c',
+      labels: 'team=core\ntier = web',
+      verbose: 'yes',
+      'dry-run': 'true',
+    });
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toMatchObject({
       'lock-timeout-ms': '90000',
@@ -42,14 +53,22 @@ describe('typed inputs', () => {
   it('applies declared defaults', async () => {
     const r = await run({});
     expect(r.exitCode).toBe(0);
-    expect(r.outputs).toMatchObject({ 'lock-timeout-ms': '5000', 'lock-retries': '3', verbose: 'false', 'dry-run': 'false' });
+    expect(r.outputs).toMatchObject({
+      'lock-timeout-ms': '5000',
+      'lock-retries': '3',
+      verbose: 'false',
+      'dry-run': 'false',
+    });
   });
 
   it.each([
     [{ 'lock-retries': '11' }, "Input 'lock-retries': 11 is above the maximum 10"],
     [{ 'lock-retries': '2.5' }, "Input 'lock-retries': 2.5 is not a whole number"],
     [{ 'lock-retries': 'many' }, `Input 'lock-retries': "many" is not a number`],
-    [{ 'lock-timeout': '5 minutes' }, `Input 'lock-timeout': "5 minutes" is not a duration (examples: 500ms, 5s, 10m, 1h)`],
+    [
+      { 'lock-timeout': '5 minutes' },
+      `Input 'lock-timeout': "5 minutes" is not a duration (examples: 500ms, 5s, 10m, 1h)`,
+    ],
     [{ mode: 'explode' }, `Input 'mode': "explode" is not one of ok, fail, crash, annotate, hang, leak`],
     [{ verbose: 'sure' }, `Input 'verbose': "sure" is not a boolean (use true or false)`],
     [{ labels: 'novalue' }, "Input 'labels': line 1 is not key=value"],
@@ -73,7 +92,19 @@ describe('spec file', () => {
 
   it('resolves input > environment section > defaults section > declared default', async () => {
     const ws = spec(
-      ['version: 1', 'defaults:', '  migrate-db:', '    lock-timeout: 10s', '    lock-retries: 4', 'environments:', '  production:', '    migrate-db:', '      lock-retries: 6', '  staging: {}', ''].join('\n'),
+      [
+        'version: 1',
+        'defaults:',
+        '  migrate-db:',
+        '    lock-timeout: 10s',
+        '    lock-retries: 4',
+        'environments:',
+        '  production:',
+        '    migrate-db:',
+        '      lock-retries: 6',
+        '  staging: {}',
+        '',
+      ].join('\n'),
     );
     const prod = await run({ environment: 'production' }, { cwd: ws });
     expect(prod.outputs).toMatchObject({ 'lock-timeout-ms': '10000', 'lock-retries': '6', environment: 'production' });
@@ -84,15 +115,23 @@ describe('spec file', () => {
   });
 
   it('reports a bad spec value at file:line:column', async () => {
-    const ws = spec(['version: 1', 'environments:', '  production:', '    migrate-db:', '      lock-timeout: forever', ''].join('\n'));
+    const ws = spec(
+      ['version: 1', 'environments:', '  production:', '    migrate-db:', '      lock-timeout: forever', ''].join('\n'),
+    );
     const r = await run({ environment: 'production' }, { cwd: ws });
     expect(r.exitCode).toBe(1);
-    expect(r.errors.at(-1)).toBe(`.github/ralph-deploy.yml:5:21: migrate-db.lock-timeout: "forever" is not a duration (examples: 500ms, 5s, 10m, 1h)`);
-    expect(r.annotations).toContainEqual(expect.objectContaining({ level: 'error', file: '.github/ralph-deploy.yml', line: 5, col: 21 }));
+    expect(r.errors.at(-1)).toBe(
+      `.github/ralph-deploy.yml:5:21: migrate-db.lock-timeout: "forever" is not a duration (examples: 500ms, 5s, 10m, 1h)`,
+    );
+    expect(r.annotations).toContainEqual(
+      expect.objectContaining({ level: 'error', file: '.github/ralph-deploy.yml', line: 5, col: 21 }),
+    );
   });
 
   it('reports an unknown setting with a suggestion', async () => {
-    const ws = spec(['version: 1', 'environments:', '  production:', '    migrate-db:', '      lock-timout: 5s', ''].join('\n'));
+    const ws = spec(
+      ['version: 1', 'environments:', '  production:', '    migrate-db:', '      lock-timout: 5s', ''].join('\n'),
+    );
     const r = await run({ environment: 'production' }, { cwd: ws });
     expect(r.errors.at(-1)).toBe(
       ".github/ralph-deploy.yml:5:7: environments.production.migrate-db.lock-timout: unknown setting 'lock-timout' (did you mean 'lock-timeout'?)",
@@ -100,19 +139,36 @@ describe('spec file', () => {
   });
 
   it('refuses an inline secret and takes one from an environment variable', async () => {
-    const inline = spec(['version: 1', 'environments:', '  production:', '    migrate-db:', `      database-url: ${dbUrl}`, ''].join('\n'));
+    const inline = spec(
+      ['version: 1', 'environments:', '  production:', '    migrate-db:', `      database-url: ${dbUrl}`, ''].join(
+        '\n',
+      ),
+    );
     const bad = await run({ environment: 'production' }, { cwd: inline });
     expect(bad.exitCode).toBe(1);
-    expect(bad.errors.at(-1)).toMatch(/^\.github\/ralph-deploy\.yml:5:\d+: environments\.production\.migrate-db\.database-url: .*inline secret/);
+    expect(bad.errors.at(-1)).toMatch(
+      /^\.github\/ralph-deploy\.yml:5:\d+: environments\.production\.migrate-db\.database-url: .*inline secret/,
+    );
     expect(leaksOf(bad, password)).toEqual([]);
 
-    const byEnv = spec(['version: 1', 'environments:', '  production:', '    migrate-db:', '      database-url: { env: APP_DB_URL }', ''].join('\n'));
+    const byEnv = spec(
+      [
+        'version: 1',
+        'environments:',
+        '  production:',
+        '    migrate-db:',
+        '      database-url: { env: APP_DB_URL }',
+        '',
+      ].join('\n'),
+    );
     const ok = await run({ environment: 'production' }, { cwd: byEnv, env: { APP_DB_URL: dbUrl } });
     expect(ok.exitCode).toBe(0);
     expect(ok.masked).toContain(password);
     expect(leaksOf(ok, password)).toEqual([]);
     const missing = await run({ environment: 'production' }, { cwd: byEnv });
-    expect(missing.errors.at(-1)).toMatch(/^\.github\/ralph-deploy\.yml:5:\d+: migrate-db\.database-url: environment variable APP_DB_URL is not set$/);
+    expect(missing.errors.at(-1)).toMatch(
+      /^\.github\/ralph-deploy\.yml:5:\d+: migrate-db\.database-url: environment variable APP_DB_URL is not set$/,
+    );
   });
 
   it('reports malformed YAML and an unknown environment', async () => {
@@ -121,7 +177,9 @@ describe('spec file', () => {
     expect(r.errors.at(-1)).toMatch(/^\.github\/ralph-deploy\.yml:\d+:\d+: invalid YAML: /);
     const ws = spec('version: 1\nenvironments:\n  production: {}\n');
     const r2 = await run({ environment: 'prod' }, { cwd: ws });
-    expect(r2.errors.at(-1)).toBe(".github/ralph-deploy.yml:2:1: environment 'prod' is not defined (defined: production)");
+    expect(r2.errors.at(-1)).toBe(
+      ".github/ralph-deploy.yml:2:1: environment 'prod' is not defined (defined: production)",
+    );
   });
 
   it('fails when an explicitly named spec file is missing', async () => {
@@ -154,7 +212,13 @@ describe('failures, summary and reports', () => {
   it('annotates file:line for a source error', async () => {
     const r = await run({ mode: 'annotate' });
     expect(r.exitCode).toBe(1);
-    expect(r.annotations).toContainEqual({ level: 'error', file: 'db/V1__x.sql', line: 3, col: 5, message: 'CREATE INDEX without CONCURRENTLY' });
+    expect(r.annotations).toContainEqual({
+      level: 'error',
+      file: 'db/V1__x.sql',
+      line: 3,
+      col: 5,
+      message: 'CREATE INDEX without CONCURRENTLY',
+    });
     expect(r.errors.at(-1)).toBe('db/V1__x.sql:3:5: CREATE INDEX without CONCURRENTLY');
   });
 
@@ -176,7 +240,10 @@ describe('failures, summary and reports', () => {
   });
 
   it('handles the runner cancelling the job (SIGTERM)', async () => {
-    const r = await run({ mode: 'hang' }, { signal: { name: 'SIGTERM', when: (out) => out.includes('connecting to') } });
+    const r = await run(
+      { mode: 'hang' },
+      { signal: { name: 'SIGTERM', when: (out) => out.includes('connecting to') } },
+    );
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual(['migrate-db was cancelled (SIGTERM)']);
     expect(r.outputs['cleaned-up']).toBe('true');
@@ -200,7 +267,9 @@ describe('masking', () => {
   it('refuses to set an output that would carry a secret', async () => {
     const r = await run({ 'api-token': token, mode: 'leak' });
     expect(r.outputs.leaked).toBeUndefined();
-    expect(r.annotations).toContainEqual(expect.objectContaining({ level: 'warning', message: "Output 'leaked' was not set: it would contain a secret." }));
+    expect(r.annotations).toContainEqual(
+      expect.objectContaining({ level: 'warning', message: "Output 'leaked' was not set: it would contain a secret." }),
+    );
   });
 
   it('never echoes an invalid secret input', async () => {

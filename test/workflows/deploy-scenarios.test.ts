@@ -11,8 +11,7 @@ import { BROKEN_IMAGE, createStage, ENVIRONMENT, GOOD_IMAGE, type Stage } from '
 const results = (run: WorkflowRun) => Object.fromEntries(run.order.map((id) => [id, run.jobs[id]?.result]));
 const liveImage = (stage: Stage) => {
   const d = stage.kube.get('Deployment', 'production', 'ralph-orchestrator') as unknown as
-    | { spec: { template: { spec: { containers: { name: string; image: string }[] } } } }
-    | undefined;
+    { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
   return d?.spec.template.spec.containers.find((c) => c.name === 'ralph')?.image;
 };
 const migrationsApplied = async (stage: Stage) => {
@@ -22,7 +21,15 @@ const migrationsApplied = async (stage: Stage) => {
     'ralph_production',
   );
   if (r.rows[0]?.n === '0') return 0;
-  return Number((await stage.postgres.query<{ n: string }>('select count(*) as n from ralph_migrations where success', [], 'ralph_production')).rows[0]?.n);
+  return Number(
+    (
+      await stage.postgres.query<{ n: string }>(
+        'select count(*) as n from ralph_migrations where success',
+        [],
+        'ralph_production',
+      )
+    ).rows[0]?.n,
+  );
 };
 const consumer = (name: string) => join(repoRoot, 'examples/.github/workflows', name);
 const suiteWorkflows = {
@@ -34,7 +41,9 @@ const standIns = {
   'actions/checkout': () => ({}),
   'aws-actions/configure-aws-credentials': () => ({}),
   'docker/login-action': () => ({}),
-  'docker/build-push-action': () => ({ outputs: { digest: 'sha256:2b1e3f4a5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f607' } }),
+  'docker/build-push-action': () => ({
+    outputs: { digest: 'sha256:2b1e3f4a5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f607' },
+  }),
 };
 
 let stage: Stage;
@@ -90,7 +99,9 @@ describe('deploy.yml', () => {
       report: 'success',
     });
     expect(run.jobs.deploy?.outputs).toEqual({ result: 'succeeded', revision: '1' });
-    expect(liveImage(stage)).toBe('ghcr.io/ralph/service@sha256:2b1e3f4a5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f607');
+    expect(liveImage(stage)).toBe(
+      'ghcr.io/ralph/service@sha256:2b1e3f4a5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f607',
+    );
     expect(await migrationsApplied(stage)).toBeGreaterThan(0);
     expect(nested.jobs.smoke?.steps.find((s) => s.uses === '$/actions/smoke-test')?.outputs.passed).toBe('true');
   }, 600_000);
@@ -101,7 +112,15 @@ describe('deploy.yml', () => {
     try {
       const before = liveImage(stage);
       const run = await deploy(stage, GOOD_IMAGE, { quiet: true });
-      expect(results(run)).toMatchObject({ preflight: 'success', backup: 'success', migrate: 'failure', deploy: 'skipped', smoke: 'skipped', rollback: 'skipped', report: 'success' });
+      expect(results(run)).toMatchObject({
+        preflight: 'success',
+        backup: 'success',
+        migrate: 'failure',
+        deploy: 'skipped',
+        smoke: 'skipped',
+        rollback: 'skipped',
+        report: 'success',
+      });
       expect(run.conclusion).toBe('failure');
       expect(run.jobs.migrate?.steps.at(-1)?.errors.at(-1)).toMatch(/V999__broken\.sql/);
       expect(liveImage(stage)).toBe(before);
@@ -115,7 +134,13 @@ describe('deploy.yml', () => {
   it('deploy rolls itself back: the run fails without smoke testing', async () => {
     const before = liveImage(stage);
     const run = await deploy(stage, BROKEN_IMAGE, { quiet: true });
-    expect(results(run)).toMatchObject({ migrate: 'success', deploy: 'failure', smoke: 'skipped', rollback: 'skipped', report: 'success' });
+    expect(results(run)).toMatchObject({
+      migrate: 'success',
+      deploy: 'failure',
+      smoke: 'skipped',
+      rollback: 'skipped',
+      report: 'success',
+    });
     expect(run.conclusion).toBe('failure');
     expect(run.jobs.deploy?.outputs.result).toBe('rolled-back');
     expect(run.outputs.result).toBe('rolled-back');
@@ -127,7 +152,12 @@ describe('deploy.yml', () => {
     stage.service.control({ errorRate: 0.05 });
     try {
       const run = await deploy(stage, 'ghcr.io/mikeyobrien/ralph-orchestrator:v1.0.3', { quiet: true });
-      expect(results(run)).toMatchObject({ deploy: 'success', smoke: 'failure', rollback: 'success', report: 'success' });
+      expect(results(run)).toMatchObject({
+        deploy: 'success',
+        smoke: 'failure',
+        rollback: 'success',
+        report: 'success',
+      });
       expect(run.conclusion).toBe('failure');
       expect(run.jobs.deploy?.outputs.result).toBe('succeeded');
       expect(run.outputs.result).toBe('rolled-back');

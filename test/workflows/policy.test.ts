@@ -28,7 +28,7 @@ const CLOUD_JOBS = new Set(['provision', 'backup', 'deploy', 'rollback', 'verify
 describe.each(reusable)('%s', (name) => {
   const wf = load(name);
 
-  it('is valid for GitHub\'s own workflow parser', async () => {
+  it("is valid for GitHub's own workflow parser", async () => {
     expect(await validateWorkflow(join(repoRoot, '.github/workflows', name))).toEqual([]);
   });
 
@@ -36,9 +36,13 @@ describe.each(reusable)('%s', (name) => {
     expect(wf.permissions).toEqual({});
     for (const [id, job] of Object.entries(wf.jobs)) {
       expect({ id, hasPermissions: job.permissions !== undefined }).toEqual({ id, hasPermissions: true });
-      if (job.permissions?.['id-token'] === 'write') expect({ id, cloud: CLOUD_JOBS.has(id) }).toEqual({ id, cloud: true });
+      if (job.permissions?.['id-token'] === 'write')
+        expect({ id, cloud: CLOUD_JOBS.has(id) }).toEqual({ id, cloud: true });
       for (const [scope, level] of Object.entries(job.permissions ?? {})) {
-        if (level === 'write') expect({ id, scope }).toEqual(expect.objectContaining({ scope: expect.stringMatching(/^(id-token|deployments)$/) }));
+        if (level === 'write')
+          expect({ id, scope }).toEqual(
+            expect.objectContaining({ scope: expect.stringMatching(/^(id-token|deployments)$/) }),
+          );
       }
     }
   });
@@ -52,7 +56,11 @@ describe.each(reusable)('%s', (name) => {
   });
 
   it('references the suite actions at the same commit ($/), never ./actions', () => {
-    const uses = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).map((s) => s.uses ?? '')).filter((u) => /actions\/(preflight-check|provision|migrate-db|deploy-rollout|smoke-test|backup|failover)$/.test(u));
+    const uses = Object.values(wf.jobs)
+      .flatMap((j) => (j.steps ?? []).map((s) => s.uses ?? ''))
+      .filter((u) =>
+        /actions\/(preflight-check|provision|migrate-db|deploy-rollout|smoke-test|backup|failover)$/.test(u),
+      );
     expect(uses.length).toBeGreaterThan(0);
     for (const u of uses) expect(u).toMatch(/^\$\/actions\//);
   });

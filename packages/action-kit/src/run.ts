@@ -90,9 +90,12 @@ export async function runAction<D extends InputDecls>(def: ActionDefinition<D>):
     const spec = loadSpec(absSpec, { required: configInput !== '', displayPath: specPath });
     let section: SpecSection | undefined;
     if (spec) section = selectSection(spec, def.name, environment || undefined);
-    else if (environment) actionLogger.debug(`no spec file at ${specPath}; environment '${environment}' only labels the run`);
+    else if (environment)
+      actionLogger.debug(`no spec file at ${specPath}; environment '${environment}' only labels the run`);
 
-    const inputs = readInputs({ ...commonInputs, ...def.inputs }, section, def.name) as InputValues<D & typeof commonInputs>;
+    const inputs = readInputs({ ...commonInputs, ...def.inputs }, section, def.name) as InputValues<
+      D & typeof commonInputs
+    >;
     const dryRun = inputs['dry-run'] === true;
     const timeoutMs = inputs.timeout as number;
     timer = setTimeout(

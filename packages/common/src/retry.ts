@@ -47,6 +47,9 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
 }
 
 /** A one-line description of a retry, for logs: "GET /x failed (attempt 2/5): boom; retrying in 340ms". */
-export function describeRetry(info: { attempt: number; delayMs: number; error: unknown; label: string }, attempts: number): string {
+export function describeRetry(
+  info: { attempt: number; delayMs: number; error: unknown; label: string },
+  attempts: number,
+): string {
   return `${info.label} failed (attempt ${info.attempt}/${attempts}): ${errorMessage(info.error)}; retrying in ${info.delayMs}ms`;
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, parseDuration, redactText, retry, secretVariants, passwordsInText, redactUrl, errorMessage } from '../src/index.js';
+import {
+  formatDuration,
+  parseDuration,
+  redactText,
+  retry,
+  secretVariants,
+  passwordsInText,
+  redactUrl,
+  errorMessage,
+} from '../src/index.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -12,7 +21,9 @@ describe('parseDuration', () => {
     ['30', 30_000],
     [' 5S ', 5000],
   ])('%s -> %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
-  it.each(['', 'five', '5x', '5s3', '-5s', 's5', '5 s'])('rejects %p', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', 'five', '5x', '5s3', '-5s', 's5', '5 s'])('rejects %p', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
   it('formats', () => {
     expect(formatDuration(450)).toBe('450ms');
     expect(formatDuration(93_000)).toBe('1m33s');
@@ -30,17 +41,39 @@ describe('retry', () => {
         if (calls < 3) throw new Error(`boom ${calls}`);
         return 'ok';
       },
-      { attempts: 5, sleep: async () => undefined, random: () => 0.5, label: 'GET x', onRetry: (i) => seen.push(`${i.label}#${i.attempt}:${i.delayMs}`) },
+      {
+        attempts: 5,
+        sleep: async () => undefined,
+        random: () => 0.5,
+        label: 'GET x',
+        onRetry: (i) => seen.push(`${i.label}#${i.attempt}:${i.delayMs}`),
+      },
     );
     expect(value).toBe('ok');
     expect(seen).toEqual(['GET x#1:100', 'GET x#2:200']);
   });
   it('stops on a non-retryable error and after the last attempt', async () => {
     let calls = 0;
-    await expect(retry(async () => { calls++; throw new Error('fatal'); }, { isRetryable: () => false, sleep: async () => undefined })).rejects.toThrow('fatal');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error('fatal');
+        },
+        { isRetryable: () => false, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('fatal');
     expect(calls).toBe(1);
     calls = 0;
-    await expect(retry(async () => { calls++; throw new Error('again'); }, { attempts: 3, sleep: async () => undefined })).rejects.toThrow('again');
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new Error('again');
+        },
+        { attempts: 3, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('again');
     expect(calls).toBe(3);
   });
 });

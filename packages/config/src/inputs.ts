@@ -70,7 +70,9 @@ function decl<T, O extends Common<unknown> = Common<T>>(
     parse,
     specSchema: specSchema.describe(o.description),
     fromSpec,
-    ...(o.default !== undefined ? { defaultText: typeof o.default === 'object' ? JSON.stringify(o.default) : String(o.default) } : {}),
+    ...(o.default !== undefined
+      ? { defaultText: typeof o.default === 'object' ? JSON.stringify(o.default) : String(o.default) }
+      : {}),
     ...extra,
   };
   return d as Decl<T, O>;
@@ -88,7 +90,10 @@ function parseBoolean(raw: string): boolean {
 
 function parseList(raw: string): string[] {
   // One per line, or comma-separated on one line; blank lines and # comments ignored.
-  const lines = raw.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const items = lines.length === 1 ? (lines[0] as string).split(',') : lines;
   return items.map((s) => s.trim()).filter((s) => s !== '');
 }
@@ -129,14 +134,27 @@ export const input = {
       if (o.pattern && !o.pattern.test(s)) throw new Error(`"${s}" ${o.patternHint ?? `does not match ${o.pattern}`}`);
       return s;
     };
-    return decl('string', o, (raw) => check(raw.trim()), z.string(), (v) => check(v as string));
+    return decl(
+      'string',
+      o,
+      (raw) => check(raw.trim()),
+      z.string(),
+      (v) => check(v as string),
+    );
   },
 
   /** A value that is masked at once; the spec may only name an environment variable holding it. */
   secret<O extends Omit<Common<string>, 'default'>>(o: O): Decl<string, O> {
-    return decl('secret', o, (raw) => raw.trim(), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), (v) => v as string, {
-      secret: true,
-    });
+    return decl(
+      'secret',
+      o,
+      (raw) => raw.trim(),
+      z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
+      (v) => v as string,
+      {
+        secret: true,
+      },
+    );
   },
 
   url<O extends Common<string> & { protocols?: readonly string[] }>(o: O): Decl<string, O> {
@@ -152,7 +170,13 @@ export const input = {
       }
       return s;
     };
-    return decl('url', o, (raw) => check(raw.trim()), z.string(), (v) => check(v as string));
+    return decl(
+      'url',
+      o,
+      (raw) => check(raw.trim()),
+      z.string(),
+      (v) => check(v as string),
+    );
   },
 
   boolean<O extends Common<boolean>>(o: O): Decl<boolean, O> {
@@ -177,12 +201,16 @@ export const input = {
   },
 
   /** Milliseconds, from `500ms`, `5s`, `10m`, `1h30m` or a number of seconds. */
-  duration<O extends Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }>(o: O): Decl<number, O> {
+  duration<O extends Omit<Common<string>, 'default'> & { default?: string; min?: string; max?: string }>(
+    o: O,
+  ): Decl<number, O> {
     const toMs = (s: string) => {
       const ms = parseDuration(s);
       if (ms === undefined) throw new Error(`"${s}" is not a duration (examples: 500ms, 5s, 10m, 1h)`);
-      if (o.min !== undefined && ms < (parseDuration(o.min) ?? 0)) throw new Error(`${s} is shorter than the minimum ${o.min}`);
-      if (o.max !== undefined && ms > (parseDuration(o.max) ?? Infinity)) throw new Error(`${s} is longer than the maximum ${o.max}`);
+      if (o.min !== undefined && ms < (parseDuration(o.min) ?? 0))
+        throw new Error(`${s} is shorter than the minimum ${o.min}`);
+      if (o.max !== undefined && ms > (parseDuration(o.max) ?? Infinity))
+        throw new Error(`${s} is longer than the maximum ${o.max}`);
       return ms;
     };
     const { default: def, ...rest } = o;
@@ -197,7 +225,13 @@ export const input = {
       if (!(values as readonly string[]).includes(s)) throw new Error(`"${s}" is not one of ${values.join(', ')}`);
       return s as V;
     };
-    return decl('enum', o, (raw) => check(raw.trim()), z.enum(values as unknown as [V, ...V[]]), (v) => check(v as string));
+    return decl(
+      'enum',
+      o,
+      (raw) => check(raw.trim()),
+      z.enum(values as unknown as [V, ...V[]]),
+      (v) => check(v as string),
+    );
   },
 
   /** One item per line (or comma-separated on one line); a YAML list in the spec. */
@@ -228,7 +262,8 @@ export const input = {
 /** Inputs every action has; the kit reads them itself. */
 export const commonInputs = {
   config: input.string({
-    description: 'Path of the deployment spec file. A missing default file means "no spec"; a missing explicit file is an error.',
+    description:
+      'Path of the deployment spec file. A missing default file means "no spec"; a missing explicit file is an error.',
     default: '.github/ralph-deploy.yml',
     inputOnly: true,
   }),
@@ -237,5 +272,8 @@ export const commonInputs = {
     inputOnly: true,
   }),
   'dry-run': input.boolean({ description: 'Print the plan and change nothing.', default: false }),
-  timeout: input.duration({ description: 'Upper bound for the whole action; on expiry it stops, cleans up and fails.', default: '30m' }),
+  timeout: input.duration({
+    description: 'Upper bound for the whole action; on expiry it stops, cleans up and fails.',
+    default: '30m',
+  }),
 };

@@ -18,7 +18,9 @@ export function sectionSchema(decls: InputDecls): z.ZodType {
 }
 
 function sectionsShape(): Record<string, z.ZodType> {
-  return Object.fromEntries(Object.entries(actionInputs).map(([name, decls]) => [name, sectionSchema(decls).optional()]));
+  return Object.fromEntries(
+    Object.entries(actionInputs).map(([name, decls]) => [name, sectionSchema(decls).optional()]),
+  );
 }
 
 /** The whole spec file's schema (also exported as JSON Schema for editors). */
@@ -51,20 +53,25 @@ export interface SpecSection {
   locate(path: readonly PathKey[]): SourceLocation | undefined;
 }
 
-const SECRET_KEY = /(^|[-_])(password|passwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key)$|^(authorization|proxy-authorization|cookie|x-api-key)$/i;
+const SECRET_KEY =
+  /(^|[-_])(password|passwd|secret|token|api[-_]?key|private[-_]?key|access[-_]?key)$|^(authorization|proxy-authorization|cookie|x-api-key)$/i;
 
 /**
  * Loads and validates the spec. `required: false` (the default path) means a missing file is "no
  * spec"; an explicitly named file must exist. Every error carries file:line:column.
  */
-export function loadSpec(file: string, options: { required?: boolean; displayPath?: string } = {}): LoadedSpec | undefined {
+export function loadSpec(
+  file: string,
+  options: { required?: boolean; displayPath?: string } = {},
+): LoadedSpec | undefined {
   const shown = options.displayPath ?? file;
   if (!existsSync(file)) {
     if (options.required) throw new SourceError({ file: shown }, 'spec file not found');
     return undefined;
   }
   const doc = parseYamlDocument(readFileSync(file, 'utf8'), shown);
-  if (doc.value === undefined || doc.value === null) throw new SourceError({ file: shown, line: 1, column: 1 }, 'spec file is empty');
+  if (doc.value === undefined || doc.value === null)
+    throw new SourceError({ file: shown, line: 1, column: 1 }, 'spec file is empty');
   rejectInlineSecrets(doc, doc.value, []);
   const result = specSchema().safeParse(doc.value);
   if (!result.success) throw issueToError(doc, result.error);
@@ -73,7 +80,10 @@ export function loadSpec(file: string, options: { required?: boolean; displayPat
 }
 
 export function selectSection(spec: LoadedSpec, section: string, environment: string | undefined): SpecSection {
-  const root = spec.doc.value as { defaults?: Record<string, unknown>; environments?: Record<string, Record<string, unknown>> };
+  const root = spec.doc.value as {
+    defaults?: Record<string, unknown>;
+    environments?: Record<string, Record<string, unknown>>;
+  };
   if (environment && !root.environments?.[environment]) {
     const known = spec.environments.join(', ') || 'none';
     throw new SourceError(
@@ -82,7 +92,8 @@ export function selectSection(spec: LoadedSpec, section: string, environment: st
     );
   }
   const base = (root.defaults?.[section] ?? {}) as Record<string, unknown>;
-  const over = (environment ? root.environments?.[environment]?.[section] : undefined) as Record<string, unknown> | undefined;
+  const over = (environment ? root.environments?.[environment]?.[section] : undefined) as
+    Record<string, unknown> | undefined;
   const values = deepMerge(base, over ?? {});
   return {
     values,

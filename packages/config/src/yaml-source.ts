@@ -77,7 +77,8 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
 /** Parses a single-document YAML text (an empty text is an empty document). */
 export function parseYamlDocument(text: string, file: string): YamlDocument {
   const docs = parseYamlDocuments(text, file);
-  if (docs.length > 1) throw new SourceError({ file, line: docs[1]?.line }, 'expected one YAML document, found several');
+  if (docs.length > 1)
+    throw new SourceError({ file, line: docs[1]?.line }, 'expected one YAML document, found several');
   return (
     docs[0] ?? {
       file,

@@ -9,7 +9,20 @@ export interface StatusFunctions {
   cancelled(): boolean;
 }
 
-const CONTEXTS = ['github', 'env', 'vars', 'job', 'jobs', 'steps', 'runner', 'secrets', 'strategy', 'matrix', 'needs', 'inputs'];
+const CONTEXTS = [
+  'github',
+  'env',
+  'vars',
+  'job',
+  'jobs',
+  'steps',
+  'runner',
+  'secrets',
+  'strategy',
+  'matrix',
+  'needs',
+  'inputs',
+];
 
 function statusFunctions(s: StatusFunctions): Map<string, FunctionDefinition> {
   const fn = (name: string, call: () => boolean): [string, FunctionDefinition] => [
@@ -25,7 +38,11 @@ function statusFunctions(s: StatusFunctions): Map<string, FunctionDefinition> {
 }
 
 /** Evaluates one expression (without the ${{ }} markers) with GitHub's own evaluator. */
-export function evaluate(expression: string, contexts: Record<string, unknown>, status?: StatusFunctions): data.ExpressionData {
+export function evaluate(
+  expression: string,
+  contexts: Record<string, unknown>,
+  status?: StatusFunctions,
+): data.ExpressionData {
   const lexed = new Lexer(expression).lex();
   const functions = statusFunctions(status ?? { success: () => true, failure: () => false, cancelled: () => false });
   const infos = [...functions.values()].map(({ name, minArgs, maxArgs }) => ({ name, minArgs, maxArgs }));
@@ -38,7 +55,11 @@ export function evaluate(expression: string, contexts: Record<string, unknown>, 
  * An `if:` condition: `${{ }}` is optional there, and a condition that calls no status function is
  * implicitly `success() && (...)`, as on GitHub.
  */
-export function evaluateCondition(condition: string | undefined, contexts: Record<string, unknown>, status: StatusFunctions): boolean {
+export function evaluateCondition(
+  condition: string | undefined,
+  contexts: Record<string, unknown>,
+  status: StatusFunctions,
+): boolean {
   let expr = (condition ?? '').trim();
   const wrapped = /^\$\{\{([\s\S]*)\}\}$/.exec(expr);
   if (wrapped) expr = (wrapped[1] as string).trim();

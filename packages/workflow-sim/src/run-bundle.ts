@@ -120,7 +120,11 @@ export async function runBundle(bundle: string, name: string, options: RunOption
     if (v !== undefined) env[inputEnvName(k)] = String(v);
   }
 
-  const child = spawn(options.node ?? process.execPath, [bundle], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [bundle], {
+    cwd: workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let timedOut = false;
@@ -137,7 +141,8 @@ export async function runBundle(bundle: string, name: string, options: RunOption
     if (options.signal?.when?.(stdout)) sendSignal();
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const signalTimer = options.signal?.afterMs !== undefined ? setTimeout(sendSignal, options.signal.afterMs) : undefined;
+  const signalTimer =
+    options.signal?.afterMs !== undefined ? setTimeout(sendSignal, options.signal.afterMs) : undefined;
   const killTimer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
@@ -229,7 +234,8 @@ export function leaksOf(result: RunResult, secret: string): string[] {
   if (result.log.includes(secret)) places.push('log');
   if (result.summary.includes(secret)) places.push('summary');
   for (const [k, v] of Object.entries(result.outputs)) if (v.includes(secret)) places.push(`output ${k}`);
-  for (const a of result.annotations) if (JSON.stringify(a).includes(secret)) places.push(`annotation "${a.message.slice(0, 40)}"`);
+  for (const a of result.annotations)
+    if (JSON.stringify(a).includes(secret)) places.push(`annotation "${a.message.slice(0, 40)}"`);
   for (const [k, v] of Object.entries(result.exportedEnv)) if (v.includes(secret)) places.push(`env ${k}`);
   const report = result.outputs.report;
   if (report && existsSync(report) && readFileSync(report, 'utf8').includes(secret)) places.push('report');

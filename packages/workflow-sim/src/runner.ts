@@ -13,7 +13,10 @@ export interface StandInResult {
   outputs?: Record<string, string>;
   conclusion?: 'success' | 'failure';
 }
-export type StandIn = (step: { with: Record<string, unknown>; env: Record<string, string> }) => StandInResult | Promise<StandInResult>;
+export type StandIn = (step: {
+  with: Record<string, unknown>;
+  env: Record<string, string>;
+}) => StandInResult | Promise<StandInResult>;
 
 export interface SimOptions {
   /** Where `$/actions/<name>` and `./actions/<name>` resolve (dist/<name>/index.js). Default: this repository. */
@@ -78,7 +81,13 @@ function normaliseOn(on: unknown): NonNullable<WorkflowDoc['on']> {
 }
 
 interface WorkflowDoc {
-  on?: Record<string, { inputs?: Record<string, { default?: unknown; type?: string }>; outputs?: Record<string, { value: string }> } | null>;
+  on?: Record<
+    string,
+    {
+      inputs?: Record<string, { default?: unknown; type?: string }>;
+      outputs?: Record<string, { value: string }>;
+    } | null
+  >;
   env?: Record<string, string>;
   jobs: Record<string, JobDoc>;
 }
@@ -117,7 +126,10 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
   doc.on = normaliseOn(doc.on);
   const trigger = doc.on[options.event.name];
   if (!(options.event.name in doc.on)) throw new Error(`${file} is not triggered by ${options.event.name}`);
-  const inputs = withDefaults(trigger?.inputs, options.event.name === 'workflow_dispatch' ? options.event.inputs : options.inputs);
+  const inputs = withDefaults(
+    trigger?.inputs,
+    options.event.name === 'workflow_dispatch' ? options.event.inputs : options.inputs,
+  );
   const github = githubContext(options, inputs);
   const base = { github, inputs, secrets: options.secrets ?? {}, vars: options.vars ?? {} };
   const workflowEnv = stringMap(interpolate(doc.env ?? {}, { ...base, env: {} }));
@@ -133,7 +145,9 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       if (!needs.every((n) => jobs[n])) continue;
       pending.delete(id);
       order.push(id);
-      const needsCtx = Object.fromEntries(needs.map((n) => [n, { result: jobs[n]?.result, outputs: jobs[n]?.outputs ?? {} }]));
+      const needsCtx = Object.fromEntries(
+        needs.map((n) => [n, { result: jobs[n]?.result, outputs: jobs[n]?.outputs ?? {} }]),
+      );
       const status: StatusFunctions = {
         success: () => needs.every((n) => jobs[n]?.result === 'success'),
         failure: () => needs.some((n) => jobs[n]?.result === 'failure'),
@@ -147,18 +161,30 @@ export async function runWorkflow(file: string, options: SimOptions): Promise<Wo
       options.onEvent?.({ type: 'job', job: id, name: id, result: run.result });
     }
   }
-  if (pending.size > 0) throw new Error(`${file}: jobs ${[...pending].join(', ')} have needs that never finish (a cycle or an unknown job)`);
+  if (pending.size > 0)
+    throw new Error(
+      `${file}: jobs ${[...pending].join(', ')} have needs that never finish (a cycle or an unknown job)`,
+    );
   const failed = Object.values(jobs).some((j) => j.result === 'failure');
   const outputs = Object.fromEntries(
     Object.entries(doc.on?.workflow_call?.outputs ?? {}).map(([k, v]) => [
       k,
-      interpolate(v.value, { ...base, jobs: Object.fromEntries(Object.entries(jobs).map(([j, r]) => [j, { result: r.result, outputs: r.outputs }])) }),
+      interpolate(v.value, {
+        ...base,
+        jobs: Object.fromEntries(Object.entries(jobs).map(([j, r]) => [j, { result: r.result, outputs: r.outputs }])),
+      }),
     ]),
   );
   return { file, conclusion: failed ? 'failure' : 'success', jobs, order, outputs };
 }
 
-async function runJob(id: string, job: JobDoc, ctx: Record<string, unknown>, workflowEnv: Record<string, string>, options: SimOptions): Promise<JobRun> {
+async function runJob(
+  id: string,
+  job: JobDoc,
+  ctx: Record<string, unknown>,
+  workflowEnv: Record<string, string>,
+  options: SimOptions,
+): Promise<JobRun> {
   options.onEvent?.({ type: 'job', job: id, name: id });
   if (job.uses) return runReusable(id, job, ctx, options);
   const env = { ...workflowEnv, ...stringMap(interpolate(job.env ?? {}, ctx)) };
@@ -192,10 +218,17 @@ async function runJob(id: string, job: JobDoc, ctx: Record<string, unknown>, wor
   return { id, result, outputs, steps, ...(environment ? { environment: String(interpolate(environment, ctx)) } : {}) };
 }
 
-async function runReusable(id: string, job: JobDoc, ctx: Record<string, unknown>, options: SimOptions): Promise<JobRun> {
+async function runReusable(
+  id: string,
+  job: JobDoc,
+  ctx: Record<string, unknown>,
+  options: SimOptions,
+): Promise<JobRun> {
   const ref = job.uses as string;
   const root = options.repoRoot ?? defaultRepoRoot;
-  const local = options.workflows?.[ref] ?? (ref.startsWith('$/') ? join(root, ref.slice(2)) : ref.startsWith('./') ? join(options.workspace, ref) : undefined);
+  const local =
+    options.workflows?.[ref] ??
+    (ref.startsWith('$/') ? join(root, ref.slice(2)) : ref.startsWith('./') ? join(options.workspace, ref) : undefined);
   if (!local || !existsSync(local)) throw new Error(`job ${id}: no local file for reusable workflow ${ref}`);
   const parentSecrets = (ctx.secrets ?? {}) as Record<string, string>;
   const secrets = job.secrets === 'inherit' ? parentSecrets : stringMap(interpolate(job.secrets ?? {}, ctx));
@@ -209,7 +242,13 @@ async function runReusable(id: string, job: JobDoc, ctx: Record<string, unknown>
   return { id, result: nested.conclusion, outputs, steps: [], workflow: nested };
 }
 
-async function runStep(step: StepDoc, name: string, ctx: Record<string, unknown>, env: Record<string, string>, options: SimOptions): Promise<StepRun> {
+async function runStep(
+  step: StepDoc,
+  name: string,
+  ctx: Record<string, unknown>,
+  env: Record<string, string>,
+  options: SimOptions,
+): Promise<StepRun> {
   const base = { id: step.id, name, uses: step.uses };
   if (step.run !== undefined) return { ...base, ...(await runShell(String(interpolate(step.run, ctx)), env, options)) };
   const uses = step.uses as string;
@@ -241,12 +280,28 @@ async function runStep(step: StepDoc, name: string, ctx: Record<string, unknown>
   const standIn = options.standIns?.[key];
   if (!standIn) throw new Error(`step "${name}": no stand-in declared for ${uses}`);
   const r = await standIn({ with: withValues, env });
-  return { ...base, result: r.conclusion === 'failure' ? 'failure' : 'success', outputs: r.outputs ?? {}, summary: '', errors: [], log: '' };
+  return {
+    ...base,
+    result: r.conclusion === 'failure' ? 'failure' : 'success',
+    outputs: r.outputs ?? {},
+    summary: '',
+    errors: [],
+    log: '',
+  };
 }
 
-async function runShell(script: string, env: Record<string, string>, options: SimOptions): Promise<Omit<StepRun, 'name'>> {
+async function runShell(
+  script: string,
+  env: Record<string, string>,
+  options: SimOptions,
+): Promise<Omit<StepRun, 'name'>> {
   const dir = mkdtempSync(join(tmpdir(), 'ralph-sim-run-'));
-  const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary'), GITHUB_ENV: join(dir, 'env'), RUNNER_TEMP: dir };
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    GITHUB_ENV: join(dir, 'env'),
+    RUNNER_TEMP: dir,
+  };
   for (const f of [files.GITHUB_OUTPUT, files.GITHUB_STEP_SUMMARY, files.GITHUB_ENV]) writeFileSync(f, '');
   const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
     cwd: options.workspace,
@@ -270,7 +325,10 @@ async function runShell(script: string, env: Record<string, string>, options: Si
   };
 }
 
-function withDefaults(defs: Record<string, { default?: unknown; type?: string }> | undefined, given: Record<string, unknown> = {}): Record<string, unknown> {
+function withDefaults(
+  defs: Record<string, { default?: unknown; type?: string }> | undefined,
+  given: Record<string, unknown> = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, d] of Object.entries(defs ?? {})) {
     let v = given[k] ?? d.default;

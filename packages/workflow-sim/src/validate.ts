@@ -4,7 +4,10 @@ import { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } from '
 
 /** Parses a workflow with GitHub's own parser and returns its errors ("file: message"). */
 export async function validateWorkflow(file: string): Promise<string[]> {
-  const parsed = parseWorkflow({ name: basename(file), content: readFileSync(file, 'utf8') }, new NoOperationTraceWriter());
+  const parsed = parseWorkflow(
+    { name: basename(file), content: readFileSync(file, 'utf8') },
+    new NoOperationTraceWriter(),
+  );
   const errors = parsed.context.errors.getErrors().map((e) => `${file}: ${e.message}`);
   if (errors.length > 0 || !parsed.value) return errors;
   const template = await convertWorkflowTemplate(parsed.context, parsed.value);

@@ -22,7 +22,12 @@ describe('expressions', () => {
     expect(evaluateCondition(undefined, {}, ok)).toBe(true);
   });
   it('interpolates templates, keeping the type of a whole expression', () => {
-    expect(interpolate({ a: '${{ inputs.n }}', b: 'x-${{ inputs.n }}', c: "${{ format('{0}!', inputs.s) }}" }, { inputs: { n: 3, s: 'hi' } })).toEqual({
+    expect(
+      interpolate(
+        { a: '${{ inputs.n }}', b: 'x-${{ inputs.n }}', c: "${{ format('{0}!', inputs.s) }}" },
+        { inputs: { n: 3, s: 'hi' } },
+      ),
+    ).toEqual({
       a: 3,
       b: 'x-3',
       c: 'hi!',
@@ -66,10 +71,23 @@ jobs:
 `);
     const green = await runWorkflow(f, { workspace: dir, event: { name: 'workflow_dispatch', inputs: {} } });
     expect(green.order).toEqual(['first', 'second', 'third', 'cleanup']);
-    expect(Object.fromEntries(Object.entries(green.jobs).map(([k, v]) => [k, v.result]))).toEqual({ first: 'success', second: 'success', third: 'success', cleanup: 'skipped' });
-    const red = await runWorkflow(f, { workspace: dir, event: { name: 'workflow_dispatch', inputs: { fail: 'true' } } });
+    expect(Object.fromEntries(Object.entries(green.jobs).map(([k, v]) => [k, v.result]))).toEqual({
+      first: 'success',
+      second: 'success',
+      third: 'success',
+      cleanup: 'skipped',
+    });
+    const red = await runWorkflow(f, {
+      workspace: dir,
+      event: { name: 'workflow_dispatch', inputs: { fail: 'true' } },
+    });
     expect(red.conclusion).toBe('failure');
-    expect(Object.fromEntries(Object.entries(red.jobs).map(([k, v]) => [k, v.result]))).toEqual({ first: 'success', second: 'failure', third: 'skipped', cleanup: 'success' });
+    expect(Object.fromEntries(Object.entries(red.jobs).map(([k, v]) => [k, v.result]))).toEqual({
+      first: 'success',
+      second: 'failure',
+      third: 'skipped',
+      cleanup: 'success',
+    });
   });
 
   it('refuses a third-party action without a declared stand-in, and uses one when declared', async () => {
@@ -80,17 +98,27 @@ jobs:
     steps:
       - uses: actions/checkout@v4
 `);
-    await expect(runWorkflow(f, { workspace: dir, event: { name: 'push' } })).rejects.toThrow('no stand-in declared for actions/checkout@v4');
-    const r = await runWorkflow(f, { workspace: dir, event: { name: 'push' }, standIns: { 'actions/checkout': () => ({}) } });
+    await expect(runWorkflow(f, { workspace: dir, event: { name: 'push' } })).rejects.toThrow(
+      'no stand-in declared for actions/checkout@v4',
+    );
+    const r = await runWorkflow(f, {
+      workspace: dir,
+      event: { name: 'push' },
+      standIns: { 'actions/checkout': () => ({}) },
+    });
     expect(r.conclusion).toBe('success');
   });
 });
 
 describe('validateWorkflow', () => {
   it('reports what GitHub would reject', async () => {
-    const { f } = workflow('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: x\n        uses: y\n');
+    const { f } = workflow(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: x\n        uses: y\n',
+    );
     expect((await validateWorkflow(f)).join('\n')).toMatch(/wf\.yml/);
-    const good = workflow('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: $/actions/backup\n');
+    const good = workflow(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: $/actions/backup\n',
+    );
     expect(await validateWorkflow(good.f)).toEqual([]);
   });
 });

@@ -7,7 +7,15 @@ import { preflightCheckInputs } from './preflight-check.js';
 import { provisionInputs } from './provision.js';
 import { smokeTestInputs } from './smoke-test.js';
 
-export { backupInputs, deployRolloutInputs, failoverInputs, migrateDbInputs, preflightCheckInputs, provisionInputs, smokeTestInputs };
+export {
+  backupInputs,
+  deployRolloutInputs,
+  failoverInputs,
+  migrateDbInputs,
+  preflightCheckInputs,
+  provisionInputs,
+  smokeTestInputs,
+};
 
 /** Every action's input declarations, keyed by action (= spec section) name. */
 export const actionInputs: Record<string, InputDecls> = {
