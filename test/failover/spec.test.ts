@@ -7,10 +7,10 @@ import { repoRoot } from '../harness/run-action.js';
 
 describe('failover spec section', () => {
   it('the example section is valid for the declared inputs', () => {
-    const doc = yaml.load(readFileSync(join(repoRoot, 'examples/spec-sections/failover.yml'), 'utf8')) as {
-      failover: unknown;
+    const doc = yaml.load(readFileSync(join(repoRoot, 'examples/.github/ralph-deploy.yml'), 'utf8')) as {
+      environments: { production: { failover: unknown } };
     };
-    const r = sectionSchema(failoverInputs).safeParse(doc.failover);
+    const r = sectionSchema(failoverInputs).safeParse(doc.environments.production.failover);
     expect(r.success ? [] : r.error.issues).toEqual([]);
   });
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { repoRoot } from '../harness/run-action.js';
 
-/** The example's provision section (examples/spec-sections/provision.yml), as a plain object to edit. */
+/** The example's provision section (examples/.github/ralph-deploy.yml), as a plain object to edit. */
 export function exampleSection(): Record<string, unknown> {
-  const doc = yaml.load(readFileSync(join(repoRoot, 'examples/spec-sections/provision.yml'), 'utf8')) as {
-    provision: never;
+  const doc = yaml.load(readFileSync(join(repoRoot, 'examples/.github/ralph-deploy.yml'), 'utf8')) as {
+    environments: { production: { provision: never } };
   };
-  return JSON.parse(JSON.stringify(doc.provision));
+  return JSON.parse(JSON.stringify(doc.environments.production.provision));
 }
 
 /** A workspace whose .github/ralph-deploy.yml has `section` under environments.production.provision. */

@@ -23,11 +23,11 @@ import { infrastructureSchema } from '../../config/src/sections/provision.js';
 import { startMoto, type MotoService } from '../../../test/harness/services.js';
 import { awsClients, provision, type AwsClients, type Infrastructure, type ProvisionOptions } from '../src/index.js';
 
-const example = yaml.load(
-  readFileSync(new URL('../../../examples/spec-sections/provision.yml', import.meta.url), 'utf8'),
-) as {
-  provision: { infrastructure: unknown; region: string };
-};
+const example = (
+  yaml.load(readFileSync(new URL('../../../examples/.github/ralph-deploy.yml', import.meta.url), 'utf8')) as {
+    environments: { production: { provision: { infrastructure: unknown; region: string } } };
+  }
+).environments.production;
 
 function guideInfrastructure(): Infrastructure {
   return infrastructureSchema.parse(example.provision.infrastructure) as Infrastructure;
