@@ -14,6 +14,10 @@ const liveImage = (stage: Stage) => {
     { spec: { template: { spec: { containers: { name: string; image: string }[] } } } } | undefined;
   return d?.spec.template.spec.containers.find((c) => c.name === 'ralph')?.image;
 };
+const liveRevision = (stage: Stage) =>
+  (stage.kube.get('Deployment', 'production', 'ralph-orchestrator')?.metadata.annotations ?? {})[
+    'deployment.kubernetes.io/revision'
+  ];
 const migrationsApplied = async (stage: Stage) => {
   const r = await stage.postgres.query<{ n: string }>(
     "select count(*) as n from information_schema.tables where table_name = 'ralph_migrations'",
@@ -145,6 +149,8 @@ describe('deploy.yml', () => {
     expect(run.jobs.deploy?.outputs.result).toBe('rolled-back');
     expect(run.outputs.result).toBe('rolled-back');
     expect(liveImage(stage)).toBe(before);
+    // The restored template gets a new, higher revision; the run reports the one that is live.
+    expect(run.outputs.revision).toBe(liveRevision(stage));
   }, 600_000);
 
   it('smoke fails: the rollback job restores the previous revision and the run still fails', async () => {
@@ -162,6 +168,7 @@ describe('deploy.yml', () => {
       expect(run.jobs.deploy?.outputs.result).toBe('succeeded');
       expect(run.outputs.result).toBe('rolled-back');
       expect(liveImage(stage)).toBe(before);
+      expect(run.outputs.revision).toBe(liveRevision(stage));
       expect(run.jobs.smoke?.steps.find((s) => s.uses === '$/actions/smoke-test')?.summary).toMatch(/rate<0\.001/);
     } finally {
       stage.service.control({ errorRate: 0 });
