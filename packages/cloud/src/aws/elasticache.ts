@@ -14,59 +14,42 @@ import { resourceKey, type ResourceModule } from '../engine/types.js';
 import type { AwsCache, AwsVpc } from '../desired.js';
 import { isAwsError } from './clients.js';
 import { KIND, type AwsContext } from './context.js';
-import { subnetIdsFrom, subnetKeysOf } from './network.js';
+import { subnetGroupResource, type SubnetGroupState } from './subnet-group.js';
 import { managedTags } from './tags.js';
-
-export interface CacheSubnetGroupState {
-  name: string;
-  subnetIds: string[];
-  expectedSubnets: string[] | undefined;
-}
 
 export function cacheSubnetGroupResource(
   ctx: AwsContext,
   name: string,
   vpc: AwsVpc,
-): ResourceModule<{ name: string }, CacheSubnetGroupState> {
+): ResourceModule<{ name: string }, SubnetGroupState> {
   const { elasticache } = ctx.clients;
-  const tags = managedTags(ctx.environment, ctx.tags);
-  return {
-    kind: KIND.cacheSubnetGroup,
-    name,
-    desired: { name },
-    dependsOn: subnetKeysOf(vpc),
-    describe: () => `subnets of ${vpc.name} in ${vpc.subnets.map((s) => s.zone).join(', ')}`,
-    async read(refs) {
+  return subnetGroupResource(ctx, KIND.cacheSubnetGroup, name, vpc, {
+    async read(groupName) {
       try {
-        const out = await elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }));
+        const out = await elasticache.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: groupName }));
         const g = out.CacheSubnetGroups?.[0];
-        if (!g) return undefined;
-        const subnetIds = (g.Subnets ?? []).map((s) => s.SubnetIdentifier).filter((x): x is string => x !== undefined);
-        return { name, subnetIds, expectedSubnets: subnetIdsFrom(refs, vpc) };
+        return g
+          ? (g.Subnets ?? []).map((s) => s.SubnetIdentifier).filter((x): x is string => x !== undefined)
+          : undefined;
       } catch (e: unknown) {
         if (isAwsError(e, 'CacheSubnetGroupNotFoundFault')) return undefined;
         throw e;
       }
     },
-    diff(_d, c) {
-      return new DiffBuilder().field('subnets', c.expectedSubnets, c.subnetIds).diffs;
+    async create(groupName, SubnetIds, tags) {
+      await elasticache.send(
+        new CreateCacheSubnetGroupCommand({
+          CacheSubnetGroupName: groupName,
+          CacheSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
+          SubnetIds,
+          Tags: tagList(tags),
+        }),
+      );
     },
-    async apply(change, refs) {
-      const SubnetIds = subnetIdsFrom(refs, vpc) ?? [];
-      if (change.action === 'create') {
-        await elasticache.send(
-          new CreateCacheSubnetGroupCommand({
-            CacheSubnetGroupName: name,
-            CacheSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
-            SubnetIds,
-            Tags: tagList(tags),
-          }),
-        );
-      } else {
-        await elasticache.send(new ModifyCacheSubnetGroupCommand({ CacheSubnetGroupName: name, SubnetIds }));
-      }
+    async modify(groupName, SubnetIds) {
+      await elasticache.send(new ModifyCacheSubnetGroupCommand({ CacheSubnetGroupName: groupName, SubnetIds }));
     },
-  };
+  });
 }
 
 export interface CacheState {

@@ -17,15 +17,8 @@ import type { AwsDatabase, AwsVpc } from '../desired.js';
 import { isAwsError } from './clients.js';
 import { KIND, type AwsContext } from './context.js';
 import { readMasterPassword } from './db-secret.js';
-import { subnetIdsFrom, subnetKeysOf } from './network.js';
+import { subnetGroupResource, type SubnetGroupState } from './subnet-group.js';
 import { managedTags } from './tags.js';
-
-export interface SubnetGroupState {
-  name: string;
-  arn: string;
-  subnetIds: string[];
-  expectedSubnets: string[] | undefined;
-}
 
 export function dbSubnetGroupResource(
   ctx: AwsContext,
@@ -33,44 +26,33 @@ export function dbSubnetGroupResource(
   vpc: AwsVpc,
 ): ResourceModule<{ name: string }, SubnetGroupState> {
   const { rds } = ctx.clients;
-  const tags = managedTags(ctx.environment, ctx.tags);
-  return {
-    kind: KIND.dbSubnetGroup,
-    name,
-    desired: { name },
-    dependsOn: subnetKeysOf(vpc),
-    describe: () => `subnets of ${vpc.name} in ${vpc.subnets.map((s) => s.zone).join(', ')}`,
-    async read(refs) {
+  return subnetGroupResource(ctx, KIND.dbSubnetGroup, name, vpc, {
+    async read(groupName) {
       try {
-        const out = await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
+        const out = await rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: groupName }));
         const g = out.DBSubnetGroups?.[0];
-        if (!g) return undefined;
-        const subnetIds = (g.Subnets ?? []).map((s) => s.SubnetIdentifier).filter((x): x is string => x !== undefined);
-        return { name, arn: g.DBSubnetGroupArn ?? '', subnetIds, expectedSubnets: subnetIdsFrom(refs, vpc) };
+        return g
+          ? (g.Subnets ?? []).map((s) => s.SubnetIdentifier).filter((x): x is string => x !== undefined)
+          : undefined;
       } catch (e: unknown) {
         if (isAwsError(e, 'DBSubnetGroupNotFoundFault')) return undefined;
         throw e;
       }
     },
-    diff(_d, c) {
-      return new DiffBuilder().field('subnets', c.expectedSubnets, c.subnetIds).diffs;
+    async create(groupName, SubnetIds, tags) {
+      await rds.send(
+        new CreateDBSubnetGroupCommand({
+          DBSubnetGroupName: groupName,
+          DBSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
+          SubnetIds,
+          Tags: tagList(tags),
+        }),
+      );
     },
-    async apply(change, refs) {
-      const SubnetIds = subnetIdsFrom(refs, vpc) ?? [];
-      if (change.action === 'create') {
-        await rds.send(
-          new CreateDBSubnetGroupCommand({
-            DBSubnetGroupName: name,
-            DBSubnetGroupDescription: `ralph-deploy ${ctx.environment}`,
-            SubnetIds,
-            Tags: tagList(tags),
-          }),
-        );
-      } else {
-        await rds.send(new ModifyDBSubnetGroupCommand({ DBSubnetGroupName: name, SubnetIds }));
-      }
+    async modify(groupName, SubnetIds) {
+      await rds.send(new ModifyDBSubnetGroupCommand({ DBSubnetGroupName: groupName, SubnetIds }));
     },
-  };
+  });
 }
 
 export interface DbState {
