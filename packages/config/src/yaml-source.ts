@@ -19,6 +19,19 @@ export interface YamlDocument {
   locate(path: readonly PathKey[]): Position | undefined;
   /** Where the key of the mapping entry at `path` starts (falls back to the value). */
   locateKey(path: readonly PathKey[]): Position | undefined;
+  /**
+   * The line a reader looks for: the key of the entry at `path`, or of its closest existing ancestor
+   * (a finding about a missing field points at the object that lacks it).
+   */
+  nearest(path: readonly PathKey[]): Position;
+}
+
+export interface ParseYamlOptions {
+  /**
+   * YAML 1.1 is what Kubernetes (sigs.k8s.io/yaml) and Prometheus (go-yaml v2) read: `0400` is octal
+   * 256 there, not decimal 400 as in YAML 1.2's core schema. Default false (YAML 1.2).
+   */
+  yaml11?: boolean;
 }
 
 const E = yaml.EVENT_ID;
@@ -27,12 +40,17 @@ const E = yaml.EVENT_ID;
  * Parses every document of a YAML text and records positions from js-yaml's event stream, so that
  * schema errors and findings can point at file:line:column. Syntax errors become a SourceError.
  */
-export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
+export function parseYamlDocuments(text: string, file: string, options: ParseYamlOptions = {}): YamlDocument[] {
   let values: unknown[];
   let events: yaml.Event[];
   try {
     events = yaml.parseEvents(text, { filename: file });
-    values = yaml.loadAll(text, { filename: file });
+    // Values are built from the same events, so a value and its position can never disagree.
+    values = yaml.constructFromEvents(events, {
+      source: text,
+      filename: file,
+      schema: options.yaml11 ? yaml.YAML11_SCHEMA : yaml.CORE_SCHEMA,
+    });
   } catch (e: unknown) {
     throw yamlSyntaxError(e, file);
   }
@@ -57,6 +75,10 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
     i++; // the document's POP
     const value = values[docIndex++];
     const docLine = firstOffset >= 0 ? toPos(firstOffset).line : 1;
+    const locateKey = (path: readonly PathKey[]) => {
+      const o = keys.get(pathKey(path)) ?? values_.get(pathKey(path));
+      return o === undefined ? undefined : toPos(o);
+    };
     docs.push({
       file,
       value,
@@ -65,9 +87,13 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
         const o = values_.get(pathKey(path));
         return o === undefined ? undefined : toPos(o);
       },
-      locateKey: (path) => {
-        const o = keys.get(pathKey(path)) ?? values_.get(pathKey(path));
-        return o === undefined ? undefined : toPos(o);
+      locateKey,
+      nearest: (path) => {
+        for (let n = path.length; n >= 0; n--) {
+          const pos = locateKey(path.slice(0, n));
+          if (pos) return pos;
+        }
+        return { line: docLine, column: 1 };
       },
     });
   }
@@ -86,6 +112,7 @@ export function parseYamlDocument(text: string, file: string): YamlDocument {
       line: 1,
       locate: () => undefined,
       locateKey: () => undefined,
+      nearest: () => ({ line: 1, column: 1 }),
     }
   );
 }

@@ -75,6 +75,14 @@ describe('YAML positions', () => {
     expect(docs[1]?.locateKey(['spec', 'list'])).toEqual({ line: 6, column: 3 });
   });
 
+  it('reads YAML 1.1 octals on request and points a missing field at its closest ancestor', () => {
+    expect(parseYamlDocuments('m: 0400\n', 'a.yaml')[0]?.value).toEqual({ m: 400 });
+    const [doc] = parseYamlDocuments('spec:\n  mode: 0400\n', 'a.yaml', { yaml11: true });
+    expect(doc?.value).toEqual({ spec: { mode: 256 } });
+    expect(doc?.nearest(['spec', 'missing', 'deeper'])).toEqual({ line: 1, column: 1 });
+    expect(doc?.nearest(['spec', 'mode'])).toEqual({ line: 2, column: 3 });
+  });
+
   it('reports syntax errors at file:line:column', () => {
     const e = errorOf(() => parseYamlDocuments('a: 1\nb: [1, 2\n', 'bad.yaml'));
     expect(e.message).toMatch(/^bad\.yaml:\d+:\d+: invalid YAML: /);

@@ -42,7 +42,8 @@ export function loadManifests(paths: string[], cwd: string): Manifest[] {
 }
 
 export function loadManifestFile(abs: string, shown: string): Manifest[] {
-  const docs = parseYamlDocuments(readFileSync(abs, 'utf8'), shown);
+  // YAML 1.1, as the API server's client tooling reads manifests: `defaultMode: 0400` is octal.
+  const docs = parseYamlDocuments(readFileSync(abs, 'utf8'), shown, { yaml11: true });
   const out: Manifest[] = [];
   for (const doc of docs) {
     if (doc.value === null || doc.value === undefined) continue;

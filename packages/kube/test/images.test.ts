@@ -46,6 +46,18 @@ describe('manifests', () => {
     expect(applyOrder(m).map((x) => x.object.kind)).toEqual(['Namespace', 'ConfigMap', 'Deployment']);
   });
 
+  it('reads manifests as YAML 1.1, as Kubernetes does: defaultMode 0400 is octal', () => {
+    const d = mkdtempSync(join(tmpdir(), 'octal-'));
+    writeFileSync(
+      join(d, 'cm.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n    - name: s\n      secret:\n        secretName: s\n        defaultMode: 0400\n',
+    );
+    const pod = loadManifests([d], '/')[0]?.object as unknown as {
+      spec: { volumes: { secret: { defaultMode: number } }[] };
+    };
+    expect(pod.spec.volumes[0]?.secret.defaultMode).toBe(0o400);
+  });
+
   it('rewrites images by repository in init and regular containers, and names unused entries', () => {
     const m = loadManifests([dir], '/');
     const changes = applyImageMap(m, { 'registry:5000/acme/web': ':2' });
