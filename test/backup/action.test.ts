@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataOffsetIndexer } from '../../packages/backup/src/index.js';
 import { runAction, type RunResult } from '../harness/run-action.js';
 import { startMoto, startPostgres, type MotoService, type PostgresService } from '../harness/services.js';
 import { SEED_SQL, makeDataDir, tableChecksums, treeDigest } from './helpers/fixtures.js';
@@ -123,6 +127,49 @@ describe('backup action end to end', () => {
     expect(again.log).not.toMatch(/\n\s+at /);
     expectNoSecret(again);
   }, 300_000);
+
+  it("restores with offsets in the archive's table of contents and the chosen maintenance_work_mem", async () => {
+    const destination = `file://${await mkdtemp(join(tmpdir(), 'ralph-store-'))}`;
+    const backup = await runAction('backup', { inputs: { 'database-url': sourceUrl, destination } });
+    expect(backup.exitCode).toBe(0);
+    // A pg_restore that notes what it was given, then does the real work.
+    const bin = await mkdtemp(join(tmpdir(), 'ralph-bin-'));
+    const real = '/usr/lib/postgresql/15/bin/pg_restore';
+    await writeFile(
+      join(bin, 'pg_restore'),
+      `#!/bin/bash\nif [ "$1" = "--version" ]; then exec ${real} --version; fi\nprintf '%s' "$PGOPTIONS" > ${bin}/pgoptions\ncp "\${@: -1}" ${bin}/archive\nexec ${real} "$@"\n`,
+    );
+    await chmod(join(bin, 'pg_restore'), 0o755);
+    const restore = (target: string, extra: Record<string, string>) =>
+      runAction('backup', {
+        inputs: { mode: 'restore', destination, 'target-database-url': pg.urlFor(target), 'pg-bin-dir': bin, ...extra },
+      });
+
+    const r = await restore('offsets', { 'maintenance-work-mem': '96MB' });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(await readFile(join(bin, 'pgoptions'), 'utf8')).toBe('-c maintenance_work_mem=96MB');
+    expect(await tableChecksums(pg, 'offsets')).toEqual(expected);
+    // every table's data entry points at its block, as if pg_dump had written to a file
+    const indexer = new DataOffsetIndexer();
+    await pipeline(createReadStream(join(bin, 'archive')), indexer, new Writable({ write: (_c, _e, cb) => cb() }));
+    const index = indexer.index();
+    expect(index?.entries.length).toBeGreaterThanOrEqual(3);
+    expect(index?.entries.every((e) => e.flag === 2)).toBe(true);
+
+    const server = await restore('server-setting', { 'maintenance-work-mem': 'server' });
+    expect(server.exitCode).toBe(0);
+    expect(await readFile(join(bin, 'pgoptions'), 'utf8')).toBe('');
+
+    const bad = await restore('never', { 'maintenance-work-mem': 'lots' });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.errors).toEqual([
+      `Input 'maintenance-work-mem': "lots" is not a PostgreSQL memory size (like 256MB or 1GB) or server`,
+    ]);
+    expect(bad.log).not.toMatch(/\n\s+at /);
+    const exists = await pg.query(`select 1 from pg_database where datname = 'never'`);
+    expect(exists.rowCount).toBe(0);
+  }, 180_000);
 
   it('fails when pg_dump dies, leaving no manifest and no multipart upload', async () => {
     const bin = await mkdtemp(join(tmpdir(), 'ralph-bin-'));

@@ -7,7 +7,9 @@ import {
   GetObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { chmod, mkdtemp, open, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../packages/common/src/index.js';
@@ -20,7 +22,7 @@ import {
   type BackupStore,
 } from '../../packages/backup/src/index.js';
 import { startMoto, startPostgres, type MotoService, type PostgresService } from '../harness/services.js';
-import { SEED_SQL } from './helpers/fixtures.js';
+import { SEED_SQL, tableChecksums } from './helpers/fixtures.js';
 import { startFaultProxy } from './helpers/s3-fault-proxy.js';
 
 let pg: PostgresService;
@@ -171,6 +173,49 @@ describe('a corrupted object', () => {
     expect(v.passed).toBe(false);
     expect(v.checks[0]).toMatchObject({ status: 'fail', title: 'checksums and restore' });
     expect(v.checks[0]!.detail).toMatch(/failed its checksum/);
+  }, 180_000);
+
+  it("fails on the compressor's content checksum when bytes were damaged before they were stored", async () => {
+    const { store, dir } = await fileStore();
+    const log = memoryLogger();
+    const { manifest } = await runBackup({ databaseUrl: appUrl, store, compression: 'zstd', level: 1, log });
+    const dump = manifest.objects.find((o) => o.kind === 'database')!;
+    const path = join(dir, dump.key);
+    const body = await readFile(path);
+    const at = Math.floor(body.length * 0.6);
+    body[at] = (body[at] as number) ^ 0x55;
+    await writeFile(path, body);
+    // the manifest agrees with the damaged object: only zstd's frame checksum can tell
+    const damaged = structuredClone(manifest);
+    const entry = damaged.objects.find((o) => o.kind === 'database')!;
+    entry.sha256 = createHash('sha256').update(body).digest('hex');
+    await expect(
+      runRestore({ store, manifest: damaged, targetUrl: pg.urlFor('damaged_target'), jobs: 2, clean: false, log }),
+    ).rejects.toThrow(new RegExp(`^${dump.key} does not decompress to what was backed up: `));
+    const tables = await pg.query(
+      `select count(*)::int as n from pg_tables where schemaname in ('ralph', 'audit')`,
+      [],
+      'damaged_target',
+    );
+    expect(tables.rows[0]!.n).toBe(0);
+  }, 180_000);
+
+  it('checks the raw sha256 that manifests of the first releases carry', async () => {
+    const { store, dir } = await fileStore();
+    const log = memoryLogger();
+    const { manifest } = await runBackup({ databaseUrl: appUrl, store, compression: 'gzip', level: 1, log });
+    const dump = manifest.objects.find((o) => o.kind === 'database')!;
+    expect(dump.rawSha256).toBeUndefined();
+    const raw = gunzipSync(await readFile(join(dir, dump.key)));
+    const old = structuredClone(manifest);
+    old.objects.find((o) => o.kind === 'database')!.rawSha256 = createHash('sha256').update(raw).digest('hex');
+    await runRestore({ store, manifest: old, targetUrl: pg.urlFor('old_manifest'), jobs: 2, clean: false, log });
+    expect(await tableChecksums(pg, 'old_manifest')).toEqual(await tableChecksums(pg, 'app'));
+
+    old.objects.find((o) => o.kind === 'database')!.rawSha256 = '0'.repeat(64);
+    await expect(
+      runRestore({ store, manifest: old, targetUrl: pg.urlFor('old_manifest_bad'), jobs: 2, clean: false, log }),
+    ).rejects.toThrow(`${dump.key} decompressed to different bytes than were backed up`);
   }, 180_000);
 
   it('fails restore on its checksum (S3, uncompressed so only the checksum can catch it)', async () => {

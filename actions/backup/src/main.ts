@@ -166,6 +166,7 @@ async function restore(ctx: Ctx, store: BackupStore): Promise<void> {
     ...(i['restore-dir'] ? { restoreDir: workspacePath(ctx, i['restore-dir']) } : {}),
     workDir: i['work-dir'] ? workspacePath(ctx, i['work-dir']) : process.env.RUNNER_TEMP || tmpdir(),
     ...(i['pg-bin-dir'] ? { pgBinDir: i['pg-bin-dir'] } : {}),
+    ...maintenanceWorkMem(i['maintenance-work-mem']),
     keepOwnership: i['keep-ownership'],
     log: ctx.log,
     signal: ctx.signal,
@@ -208,6 +209,7 @@ async function verify(ctx: Ctx, store: BackupStore): Promise<void> {
     ...(i['verify-sql'] ? { sql: i['verify-sql'] } : {}),
     workDir: i['work-dir'] ? workspacePath(ctx, i['work-dir']) : process.env.RUNNER_TEMP || tmpdir(),
     ...(i['pg-bin-dir'] ? { pgBinDir: i['pg-bin-dir'] } : {}),
+    ...maintenanceWorkMem(i['maintenance-work-mem']),
     log: ctx.log,
     signal: ctx.signal,
   });
@@ -335,3 +337,8 @@ await runAction({
     }
   },
 });
+
+/** "server" keeps the server's maintenance_work_mem. */
+function maintenanceWorkMem(value: string): { maintenanceWorkMem?: string } {
+  return value === 'server' ? {} : { maintenanceWorkMem: value };
+}

@@ -12,6 +12,8 @@ const LEVELS: Record<Compression, { min: number; max: number; default: number }>
 
 /** Bigger buffers than zlib's 16 KiB default: fewer chunks through the JS hash and storage streams. */
 const CHUNK = 256 * 1024;
+/** Decompression output is ~4x the input: bigger chunks again (measured: a third faster than 256 KiB). */
+const OUT_CHUNK = 1024 * 1024;
 /** Buffered bytes per side: lets reading, compressing and writing overlap instead of taking turns. */
 const BUFFER = 4 * 1024 * 1024;
 /** zlib streams take stream options too, though @types/node does not say so. */
@@ -41,7 +43,8 @@ export function compressor(c: Compression, level: number): Transform {
       return zlib.createZstdCompress({
         chunkSize: CHUNK,
         ...STREAM,
-        params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
+        // The frame checksum (XXH64 of the content) is what proves a decompression right.
+        params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 },
       });
     case 'gzip':
       return zlib.createGzip({ chunkSize: CHUNK, ...STREAM, level });
@@ -53,9 +56,9 @@ export function compressor(c: Compression, level: number): Transform {
 export function decompressor(c: Compression): Transform {
   switch (c) {
     case 'zstd':
-      return zlib.createZstdDecompress({ chunkSize: CHUNK, ...STREAM });
+      return zlib.createZstdDecompress({ chunkSize: OUT_CHUNK, ...STREAM });
     case 'gzip':
-      return zlib.createGunzip({ chunkSize: CHUNK, ...STREAM });
+      return zlib.createGunzip({ chunkSize: OUT_CHUNK, ...STREAM });
     case 'none':
       return new PassThrough();
   }

@@ -1,16 +1,18 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Writable, type Readable } from 'node:stream';
+import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ActionError } from '@ralph-deploy/common';
+import { ActionError, errorMessage } from '@ralph-deploy/common';
 import { decompressor, type Compression } from './compression.js';
 import { Digest } from './digest.js';
 import type { ManifestObject } from './manifest.js';
 import type { BackupStore } from './storage/types.js';
 
 /**
- * Streams one stored object through sha256 -> decompression -> sha256 into `sink`, and fails
- * naming the object when either checksum or size differs from the manifest.
+ * Streams one stored object through sha256 -> decompression (which checks the content against the
+ * compressor's own checksum) -> size count into `sink`, and fails naming the object when its
+ * checksum or either size differs from the manifest. A manifest with a raw sha256 (older backups)
+ * has that checked too.
  */
 export async function fetchVerified(
   store: BackupStore,
@@ -20,7 +22,7 @@ export async function fetchVerified(
   signal?: AbortSignal,
 ): Promise<void> {
   const stored = new Digest();
-  const raw = new Digest();
+  const raw = new Digest({ hash: object.rawSha256 !== undefined });
   const body = await store.get(object.key, signal);
   const opts = signal ? { signal } : {};
   try {
@@ -41,6 +43,14 @@ export async function fetchVerified(
         { cause: e },
       );
     }
+    // The stored bytes are the ones backed up, yet they do not decompress: zstd's frame checksum or
+    // gzip's CRC-32 caught content that was damaged before it was compressed and checksummed.
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ZSTD_error_|Z_)/.test(code)) {
+      throw new ActionError(`${object.key} does not decompress to what was backed up: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
     throw e;
   }
   if (stored.sha256() !== object.sha256 || stored.bytes !== object.sizeBytes) {
@@ -48,7 +58,12 @@ export async function fetchVerified(
       `${object.key} failed its checksum: sha256 ${stored.sha256()} (${stored.bytes} bytes), the manifest says ${object.sha256} (${object.sizeBytes} bytes)`,
     );
   }
-  if (raw.sha256() !== object.rawSha256 || raw.bytes !== object.rawBytes) {
+  if (raw.bytes !== object.rawBytes) {
+    throw new ActionError(
+      `${object.key} decompressed to ${raw.bytes} bytes, the manifest says ${object.rawBytes} were backed up`,
+    );
+  }
+  if (object.rawSha256 !== undefined && raw.sha256() !== object.rawSha256) {
     throw new ActionError(
       `${object.key} decompressed to different bytes than were backed up (sha256 ${raw.sha256()}, expected ${object.rawSha256})`,
     );
@@ -70,16 +85,22 @@ async function storedDigest(
   return { sha256: d.sha256(), bytes: d.bytes };
 }
 
-/** Decompresses an object into a local file, checksums verified; the file is removed on failure. */
+/**
+ * Decompresses an object into a local file, checksums verified; the file is removed on failure.
+ * `through` sees the decompressed bytes on their way to the file.
+ */
 export async function fetchToFile(
   store: BackupStore,
   object: ManifestObject,
   compression: Compression,
   path: string,
   signal?: AbortSignal,
+  through?: Transform,
 ): Promise<void> {
   try {
-    await fetchVerified(store, object, compression, createWriteStream(path, { highWaterMark: 1024 * 1024 }), signal);
+    const file = createWriteStream(path, { highWaterMark: 1024 * 1024 });
+    const sink = through ? (s: Readable) => pipeline(s, through, file, signal ? { signal } : {}) : file;
+    await fetchVerified(store, object, compression, sink, signal);
   } catch (e: unknown) {
     await rm(path, { force: true });
     throw e;

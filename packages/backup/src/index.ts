@@ -19,6 +19,7 @@ export {
 } from './catalog.js';
 export { runBackup, type BackupOptions, type BackupResult } from './backup.js';
 export { runRestore, type RestoreOptions, type RestoreResult } from './restore.js';
+export { DataOffsetIndexer, writeDataOffsets, type ArchiveIndex } from './archive-offsets.js';
 export { runVerify, type VerifyOptions, type VerifyResult, type VerifyCheck } from './verify.js';
 export { planRetention, type RetentionPolicy, type RetentionDecision } from './retention.js';
 export { runPrune, type PruneResult } from './prune.js';

@@ -11,9 +11,15 @@ export interface ManifestObject {
   /** Bytes as stored (compressed) and their sha256. */
   sizeBytes: number;
   sha256: string;
-  /** Bytes before compression and their sha256 (checked again after decompression). */
+  /** Bytes before compression (checked again after decompression). */
   rawBytes: number;
-  rawSha256: string;
+  /**
+   * sha256 before compression: written by the first releases, checked when present. Newer backups
+   * rely on the compressor's own content check instead (zstd's frame checksum, gzip's CRC-32; with
+   * no compression the stored sha256 already covers the bytes), which costs a fraction of a second
+   * sha256 pass per GiB.
+   */
+  rawSha256?: string;
 }
 
 export interface TableEstimate {

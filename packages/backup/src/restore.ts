@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ActionError, redactUrl, type Logger } from '@ralph-deploy/common';
 import { extractArchive } from './archive.js';
+import { DataOffsetIndexer, writeDataOffsets } from './archive-offsets.js';
 import { ensureDatabase, userObjectCount } from './database.js';
 import { fetchToFile, fetchVerified } from './fetch.js';
 import type { Manifest } from './manifest.js';
@@ -26,6 +27,8 @@ export interface RestoreOptions {
   keepOwnership?: boolean;
   /** The target was just created empty by the caller (verify's scratch database): skip the checks. */
   freshTarget?: boolean;
+  /** maintenance_work_mem for pg_restore's sessions (e.g. "256MB"); undefined keeps the server's. */
+  maintenanceWorkMem?: string;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -77,7 +80,9 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
     await requireFreeSpace(work, dumpObject.rawBytes, 'work-dir');
     const dumpFile = join(work, 'database.dump');
     log.info(`fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes) and checking its sha256`);
-    await fetchToFile(o.store, dumpObject, manifest.compression.algorithm, dumpFile, o.signal);
+    const indexer = new DataOffsetIndexer();
+    await fetchToFile(o.store, dumpObject, manifest.compression.algorithm, dumpFile, o.signal, indexer);
+    await addDataOffsets(dumpFile, indexer, log);
 
     let pathsResult: RestoreResult['pathsRestored'];
     const pathsObject = manifest.objects.find((x) => x.kind === 'paths');
@@ -125,8 +130,28 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   }
 }
 
+/**
+ * The dump was streamed, so its table of contents says nowhere where each table's data starts;
+ * writing that in lets every pg_restore worker seek straight to its table.
+ */
+async function addDataOffsets(file: string, indexer: DataOffsetIndexer, log: Logger): Promise<void> {
+  const index = indexer.index();
+  if (!index) {
+    log.info(`pg_restore will search the archive for table data (${indexer.problem ?? 'no offsets found'})`);
+    return;
+  }
+  const set = await writeDataOffsets(file, index);
+  log.debug(`archive ${index.version}: data offsets written for ${set} of ${index.entries.length} entries`);
+}
+
 async function pgRestoreFile(pgRestore: string, file: string, o: RestoreOptions): Promise<void> {
   const { dbname, env } = libpqConnection(o.targetUrl);
+  if (o.maintenanceWorkMem) {
+    // Index and constraint builds are most of a restore after the data: let them sort in memory.
+    env.PGOPTIONS = [process.env.PGOPTIONS, `-c maintenance_work_mem=${o.maintenanceWorkMem}`]
+      .filter(Boolean)
+      .join(' ');
+  }
   const args = [`--dbname=${dbname}`, `--jobs=${o.jobs}`, '--exit-on-error', '--no-password'];
   if (!o.keepOwnership) args.push('--no-owner', '--no-privileges');
   if (o.clean) args.push('--clean', '--if-exists');

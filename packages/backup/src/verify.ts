@@ -20,6 +20,8 @@ export interface VerifyOptions {
   sql?: string;
   workDir?: string;
   pgBinDir?: string;
+  /** maintenance_work_mem for the restore's sessions; undefined keeps the server's. */
+  maintenanceWorkMem?: string;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -65,6 +67,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
         ...(pathsDir ? { restoreDir: pathsDir } : {}),
         ...(o.workDir ? { workDir: o.workDir } : {}),
         ...(o.pgBinDir ? { pgBinDir: o.pgBinDir } : {}),
+        ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
         log,
         ...(o.signal ? { signal: o.signal } : {}),
       });

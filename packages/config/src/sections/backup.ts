@@ -80,6 +80,13 @@ export const backupInputs = {
     description:
       'restore/verify: local directory for the decompressed dump (pg_restore --jobs needs a seekable file). Default: RUNNER_TEMP.',
   }),
+  'maintenance-work-mem': input.string({
+    description:
+      "restore/verify: PostgreSQL's maintenance_work_mem for pg_restore's sessions, so index and constraint builds sort in memory (PostgreSQL's advice for populating a database). Each parallel job may use this much on the server; server keeps the server's setting (default 512MB).",
+    default: '512MB',
+    pattern: /^(?:[1-9]\d*(?:kB|MB|GB|TB)|server)$/,
+    patternHint: 'is not a PostgreSQL memory size (like 256MB or 1GB) or server',
+  }),
   'keep-ownership': input.boolean({
     description:
       "restore: keep the dump's owners and privileges (the roles must exist in the target). By default objects belong to the restoring user (default false).",

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataOffsetIndexer, writeDataOffsets } from '../src/archive-offsets.js';
+import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+let pg: PostgresService;
+let dir: string;
+
+/** Tables of several sizes (one empty), large objects and a sequence: every kind of data block. */
+const SEED = `
+create table big (id int primary key, doc jsonb, note text);
+insert into big select g, jsonb_build_object('g', g, 'tags', array['a', 'b']), repeat('x', g % 300) from generate_series(1, 20000) g;
+create schema other;
+create table other."Mixed Case" (v text);
+insert into other."Mixed Case" select md5(g::text) from generate_series(1, 3000) g;
+create table empty_one (x int);
+create sequence counter start 42;
+select lo_from_bytea(0, 'a small large object'::bytea);
+select lo_from_bytea(0, decode(repeat('cafe', 200000), 'hex'));
+`;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  await pg.createDatabase('src');
+  await pg.query(SEED, [], 'src');
+  dir = await mkdtemp(join(tmpdir(), 'ralph-offsets-'));
+}, 120_000);
+
+afterAll(async () => {
+  await pg?.stop();
+}, 60_000);
+
+function dumpArgs(extra: string[]): string[] {
+  return ['--format=custom', ...extra, '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'src'];
+}
+
+/** pg_dump's archive as written to a pipe: no data offsets in its table of contents. */
+async function dumpToPipe(extra: string[] = ['--compress=0']): Promise<Buffer> {
+  const child = spawn(`${PG_BIN}/pg_dump`, dumpArgs(extra), {
+    env: { ...process.env, PGPASSWORD: pg.password },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const chunks: Buffer[] = [];
+  for await (const c of child.stdout) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The same archive written by pg_dump to a file, where it fills the offsets in itself. */
+function dumpToFile(path: string, extra: string[] = ['--compress=0']): Promise<Buffer> {
+  const r = spawnSync(`${PG_BIN}/pg_dump`, [...dumpArgs(extra), '-f', path], {
+    env: { ...process.env, PGPASSWORD: pg.password },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return readFile(path);
+}
+
+async function index(bytes: Buffer, chunk: number): Promise<{ indexer: DataOffsetIndexer; passed: Buffer }> {
+  const indexer = new DataOffsetIndexer();
+  const out: Buffer[] = [];
+  const parts = function* () {
+    for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
+  };
+  await pipeline(
+    Readable.from(parts()),
+    indexer,
+    new Writable({
+      write: (c: Buffer, _e, cb) => {
+        out.push(c);
+        cb();
+      },
+    }),
+  );
+  return { indexer, passed: Buffer.concat(out) };
+}
+
+/** Positions where two equally long buffers differ. */
+function differences(a: Buffer, b: Buffer): number[] {
+  expect(a.length).toBe(b.length);
+  const at: number[] = [];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) at.push(i);
+  return at;
+}
+
+/** The header's creation time ends well before this byte; nothing else may differ. */
+const HEADER_TIME_END = 64;
+
+describe('data offsets for a streamed custom-format archive', () => {
+  it.each([1, 7, 4096, 1 << 30])(
+    'writes the offsets pg_dump writes on a seekable file (chunks of %i bytes)',
+    async (chunk) => {
+      const piped = await dumpToPipe();
+      const seekable = await dumpToFile(join(dir, `seekable-${chunk}.dump`));
+      // Without offsets the archives differ beyond the header: the test can fail.
+      expect(differences(piped, seekable).some((p) => p >= HEADER_TIME_END)).toBe(true);
+
+      const { indexer, passed } = await index(piped, chunk);
+      expect(passed.equals(piped)).toBe(true);
+      const found = indexer.index();
+      expect(indexer.problem).toBeUndefined();
+      expect(found?.version).toBe('1.14');
+      const file = join(dir, `patched-${chunk}.dump`);
+      await writeFile(file, piped);
+      // big, other."Mixed Case", empty_one and the large objects have data blocks
+      expect(await writeDataOffsets(file, found!)).toBe(4);
+      const patched = await readFile(file);
+      expect(differences(patched, seekable).filter((p) => p >= HEADER_TIME_END)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it('handles archives that pg_dump compressed itself', async () => {
+    const piped = await dumpToPipe(['--compress=6']);
+    const seekable = await dumpToFile(join(dir, 'seekable-z6.dump'), ['--compress=6']);
+    const { indexer } = await index(piped, 65536);
+    const file = join(dir, 'patched-z6.dump');
+    await writeFile(file, piped);
+    expect(await writeDataOffsets(file, indexer.index()!)).toBe(4);
+    expect(differences(await readFile(file), seekable).filter((p) => p >= HEADER_TIME_END)).toEqual([]);
+  }, 60_000);
+
+  it('leaves an archive that already has offsets alone', async () => {
+    const seekable = await dumpToFile(join(dir, 'already.dump'));
+    const { indexer } = await index(seekable, 65536);
+    expect(await writeDataOffsets(join(dir, 'already.dump'), indexer.index()!)).toBe(0);
+    expect((await readFile(join(dir, 'already.dump'))).equals(seekable)).toBe(true);
+  }, 60_000);
+
+  it('a patched archive restores in parallel to the same data', async () => {
+    const file = join(dir, 'restore.dump');
+    const piped = await dumpToPipe();
+    await writeFile(file, piped);
+    const { indexer } = await index(piped, 65536);
+    await writeDataOffsets(file, indexer.index()!);
+    await pg.createDatabase('restored');
+    const r = spawnSync(
+      `${PG_BIN}/pg_restore`,
+      ['--jobs=3', '--exit-on-error', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'restored', file],
+      { env: { ...process.env, PGPASSWORD: pg.password }, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const q = `select (select count(*) from big)::int as big, (select sum(length(note)) from big)::int as notes,
+                      (select count(*) from other."Mixed Case")::int as mixed, (select count(*) from pg_largeobject_metadata)::int as los,
+                      (select last_value from counter)::int as counter`;
+    expect((await pg.query(q, [], 'restored')).rows).toEqual((await pg.query(q, [], 'src')).rows);
+  }, 60_000);
+
+  it('says why, and passes the bytes untouched, when the stream is not an indexable archive', async () => {
+    const plain = Buffer.from('--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n'.repeat(100));
+    const notArchive = await index(plain, 100);
+    expect(notArchive.passed.equals(plain)).toBe(true);
+    expect(notArchive.indexer.index()).toBeUndefined();
+    expect(notArchive.indexer.problem).toBe('not a pg_dump custom-format archive');
+
+    const piped = await dumpToPipe();
+    const truncated = piped.subarray(0, piped.length - 1000);
+    const cut = await index(truncated, 4096);
+    expect(cut.passed.equals(truncated)).toBe(true);
+    expect(cut.indexer.index()).toBeUndefined();
+    expect(cut.indexer.problem).toBe('the archive ends inside a data block');
+
+    const future = Buffer.from(piped);
+    future[6] = 99; // archive version 1.99
+    const unknown = await index(future, 4096);
+    expect(unknown.indexer.index()).toBeUndefined();
+    expect(unknown.indexer.problem).toBe('archive version 1.99 is not known');
+  }, 60_000);
+});
