@@ -1,6 +1,6 @@
 // Backup/restore benchmark: the guide's pipeline, the pg_dump floor and the backup action on one
 // realistic database, in one run, printing ratios. Usage (from the repo root):
-//   pnpm build backup && pnpm exec tsx bench/backup/run.ts [--size-gb 1.5] [--jobs 2] [--rounds 3]
+//   pnpm build backup && pnpm exec tsx bench/backup/run.ts [--size-gb 1.5] [--jobs 2] [--rounds 4]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ const { values } = parseArgs({
     'size-gb': { type: 'string', default: '1.5' },
     jobs: { type: 'string', default: '2' },
     level: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
   },
 });
 const targetBytes = Number(values['size-gb']) * 1e9;
@@ -124,28 +124,22 @@ try {
   let peakRssKb = 0;
   let verifyRssKb = 0;
   let storedBytes = NaN;
-  for (let round = 1; round <= rounds; round++) {
-    m.floor.push((await sh(`${PG_BIN}/pg_dump ${conn} > /dev/null`, pwEnv)).ms);
-    m.guide.push((await sh(`${PG_BIN}/pg_dump ${conn} | gzip > ${work}/db.sql.gz`, pwEnv)).ms);
-
-    for (const f of ['out-backup', 'summary-backup', 'out-verify', 'summary-verify']) writeFileSync(join(work, f), '');
+  const backupStep = async (): Promise<void> => {
+    for (const f of ['out-backup', 'summary-backup']) writeFileSync(join(work, f), '');
     const action = await timed(process.execPath, [join(root, 'dist/backup/index.js')], actionEnv);
     m.action.push(action.ms);
     peakRssKb = Math.max(peakRssKb, action.peakRssKb ?? 0);
     storedBytes = Number(/size-bytes<<(\S+)\n(\d+)/.exec(readFileSync(join(work, 'out-backup'), 'utf8'))?.[2] ?? NaN);
-
+  };
+  const baselineStep = async (): Promise<void> => {
     await pg.query('create database baseline_restore');
-    m.baseline.push(
-      (
-        await sh(
-          `${PG_BIN}/pg_restore -j${jobs} -h 127.0.0.1 -p ${pg.port} -U postgres -d baseline_restore ${work}/db.custom`,
-          pwEnv,
-        )
-      ).ms,
-    );
+    const cmd = `${PG_BIN}/pg_restore -j${jobs} -h 127.0.0.1 -p ${pg.port} -U postgres -d baseline_restore ${work}/db.custom`;
+    m.baseline.push((await sh(cmd, pwEnv)).ms);
     await pg.query('drop database baseline_restore');
-
-    // verify restores the newest backup: the one just made
+  };
+  const verifyStep = async (): Promise<void> => {
+    for (const f of ['out-verify', 'summary-verify']) writeFileSync(join(work, f), '');
+    // verify restores the newest backup
     const verify = await timed(process.execPath, [join(root, 'dist/backup/index.js')], {
       ...actionEnv,
       INPUT_MODE: 'verify',
@@ -163,13 +157,29 @@ try {
     m.restore.push(report.restore.totalMs);
     m.fetch.push(report.restore.fetchMs);
     m.pgRestore.push(report.restore.pgRestoreMs);
+  };
+  const backups: Array<() => Promise<void>> = [
+    async () => void m.floor.push((await sh(`${PG_BIN}/pg_dump ${conn} > /dev/null`, pwEnv)).ms),
+    async () => void m.guide.push((await sh(`${PG_BIN}/pg_dump ${conn} | gzip > ${work}/db.sql.gz`, pwEnv)).ms),
+    backupStep,
+  ];
+  const restores = [baselineStep, verifyStep];
+  for (let round = 1; round <= rounds; round++) {
+    // Each round starts with a different contender, so none always follows the same neighbour
+    // (the previous step's page cache and writeback are part of the machine's state).
+    for (let k = 0; k < backups.length; k++) await backups[(k + round - 1) % backups.length]!();
+    for (let k = 0; k < restores.length; k++) await restores[(k + round - 1) % restores.length]!();
     console.log(
-      `round ${round}: floor ${secs(m.floor.at(-1)!)}, guide ${secs(m.guide.at(-1)!)}, backup ${secs(action.ms)}, pg_restore ${secs(m.baseline.at(-1)!)}, action restore ${secs(report.restore.totalMs)}`,
+      `round ${round}: floor ${secs(m.floor.at(-1)!)}, guide ${secs(m.guide.at(-1)!)}, backup ${secs(m.action.at(-1)!)}, pg_restore ${secs(m.baseline.at(-1)!)}, action restore ${secs(m.restore.at(-1)!)} (${secs(m.fetch.at(-1)!)} + ${secs(m.pgRestore.at(-1)!)})`,
     );
   }
 
   // --- report ----------------------------------------------------------------------------
-  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+  const med = (xs: number[]) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const h = Math.floor(v.length / 2);
+    return v.length % 2 ? (v[h] as number) : ((v[h - 1] as number) + (v[h] as number)) / 2;
+  };
   const gz = statSync(join(work, 'db.sql.gz')).size;
   const fc = statSync(join(work, 'db.custom')).size;
   console.log(`medians of ${rounds} rounds:`);

@@ -164,7 +164,7 @@ async function restore(ctx: Ctx, store: BackupStore): Promise<void> {
     jobs: i.jobs ?? availableParallelism(),
     clean: i.clean,
     ...(i['restore-dir'] ? { restoreDir: workspacePath(ctx, i['restore-dir']) } : {}),
-    workDir: i['work-dir'] ? workspacePath(ctx, i['work-dir']) : process.env.RUNNER_TEMP || tmpdir(),
+    ...scratchDirs(ctx),
     ...(i['pg-bin-dir'] ? { pgBinDir: i['pg-bin-dir'] } : {}),
     ...maintenanceWorkMem(i['maintenance-work-mem']),
     keepOwnership: i['keep-ownership'],
@@ -207,7 +207,7 @@ async function verify(ctx: Ctx, store: BackupStore): Promise<void> {
     jobs: i.jobs ?? availableParallelism(),
     rowTolerance: i['row-count-tolerance'],
     ...(i['verify-sql'] ? { sql: i['verify-sql'] } : {}),
-    workDir: i['work-dir'] ? workspacePath(ctx, i['work-dir']) : process.env.RUNNER_TEMP || tmpdir(),
+    ...scratchDirs(ctx),
     ...(i['pg-bin-dir'] ? { pgBinDir: i['pg-bin-dir'] } : {}),
     ...maintenanceWorkMem(i['maintenance-work-mem']),
     log: ctx.log,
@@ -341,4 +341,11 @@ await runAction({
 /** "server" keeps the server's maintenance_work_mem. */
 function maintenanceWorkMem(value: string): { maintenanceWorkMem?: string } {
   return value === 'server' ? {} : { maintenanceWorkMem: value };
+}
+
+/** An explicit work-dir is used as is; by default memory (/dev/shm) when the dump fits, else RUNNER_TEMP. */
+function scratchDirs(ctx: Ctx): { workDir: string; memoryDir?: string } {
+  const explicit = ctx.inputs['work-dir'];
+  if (explicit) return { workDir: workspacePath(ctx, explicit) };
+  return { workDir: process.env.RUNNER_TEMP || tmpdir(), memoryDir: '/dev/shm' };
 }

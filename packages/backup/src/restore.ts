@@ -6,6 +6,7 @@ import { ActionError, redactUrl, type Logger } from '@ralph-deploy/common';
 import { extractArchive } from './archive.js';
 import { DataOffsetIndexer, writeDataOffsets } from './archive-offsets.js';
 import { ensureDatabase, userObjectCount } from './database.js';
+import { scratchDir } from './scratch.js';
 import { fetchToFile, fetchVerified } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { describeExit, findTool, libpqConnection, requireToolMajor, startTool } from './pgtools.js';
@@ -22,6 +23,8 @@ export interface RestoreOptions {
   restoreDir?: string;
   /** Local scratch space for the decompressed archive (pg_restore --jobs needs a seekable file). */
   workDir?: string;
+  /** A memory filesystem (e.g. /dev/shm) preferred over workDir when the archive fits there. */
+  memoryDir?: string;
   pgBinDir?: string;
   /** Keep the dump's owners and privileges (the roles must exist in the target). */
   keepOwnership?: boolean;
@@ -74,12 +77,15 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
 
   const dumpObject = manifest.objects.find((x) => x.kind === 'database');
   if (!dumpObject) throw new ActionError(`backup ${manifest.id} has no database object`);
-  const work = await mkdtemp(join(o.workDir ?? tmpdir(), `ralph-restore-${manifest.id}-`));
+  const scratch = await scratchDir(dumpObject.rawBytes, o.workDir ?? tmpdir(), o.memoryDir);
+  const work = await mkdtemp(join(scratch.dir, `ralph-restore-${manifest.id}-`));
   let staging: string | undefined;
   try {
     await requireFreeSpace(work, dumpObject.rawBytes, 'work-dir');
     const dumpFile = join(work, 'database.dump');
-    log.info(`fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes) and checking its sha256`);
+    log.info(
+      `fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes), checking its sha256 and decompressing it into ${scratch.dir}${scratch.inMemory ? ' (memory)' : ''}`,
+    );
     const indexer = new DataOffsetIndexer();
     await fetchToFile(o.store, dumpObject, manifest.compression.algorithm, dumpFile, o.signal, indexer);
     await addDataOffsets(dumpFile, indexer, log);

@@ -22,6 +22,8 @@ export interface VerifyOptions {
   pgBinDir?: string;
   /** maintenance_work_mem for the restore's sessions; undefined keeps the server's. */
   maintenanceWorkMem?: string;
+  /** A memory filesystem preferred for the decompressed dump (see RestoreOptions). */
+  memoryDir?: string;
   log: Logger;
   signal?: AbortSignal;
 }
@@ -68,6 +70,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
         ...(o.workDir ? { workDir: o.workDir } : {}),
         ...(o.pgBinDir ? { pgBinDir: o.pgBinDir } : {}),
         ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
+        ...(o.memoryDir ? { memoryDir: o.memoryDir } : {}),
         log,
         ...(o.signal ? { signal: o.signal } : {}),
       });

@@ -8,6 +8,7 @@ import { text } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { backupIdTime, isBackupId, newBackupId } from '../src/ids.js';
 import { compressor, decompressor, levelProblem, type Compression } from '../src/compression.js';
+import { scratchDir } from '../src/scratch.js';
 import { MIN_PART_SIZE, openStore, partSizeFor, queueSizeFor, FileStore } from '../src/storage/index.js';
 import { parseManifest } from '../src/manifest.js';
 import { extractArchive, packPaths, planArchive } from '../src/archive.js';
@@ -139,5 +140,22 @@ describe('tar archive of paths', () => {
   });
   it('names a missing path', async () => {
     await expect(planArchive(['/nonexistent/x'], '/')).rejects.toThrow('paths: /nonexistent/x does not exist');
+  });
+});
+
+describe('scratchDir', () => {
+  const MiB = 1024 * 1024;
+  it('prefers a memory filesystem when the dump fits with room to spare', async () => {
+    const disk = await mkdtemp(join(tmpdir(), 'ralph-disk-'));
+    const plenty = () => 64 * 1024 * MiB;
+    expect(await scratchDir(10 * MiB, disk, '/dev/shm', plenty)).toEqual({ dir: '/dev/shm', inMemory: true });
+    // not enough available memory for twice the dump
+    expect(await scratchDir(10 * MiB, disk, '/dev/shm', () => 200 * MiB)).toEqual({ dir: disk, inMemory: false });
+    // bigger than the memory filesystem
+    expect(await scratchDir(Number.MAX_SAFE_INTEGER, disk, '/dev/shm', plenty)).toEqual({ dir: disk, inMemory: false });
+    // a directory on disk is not a memory filesystem; a missing one is ignored
+    expect(await scratchDir(10 * MiB, disk, disk, plenty)).toEqual({ dir: disk, inMemory: false });
+    expect(await scratchDir(10 * MiB, disk, join(disk, 'missing'), plenty)).toEqual({ dir: disk, inMemory: false });
+    expect(await scratchDir(10 * MiB, disk, undefined, plenty)).toEqual({ dir: disk, inMemory: false });
   });
 });

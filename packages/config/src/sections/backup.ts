@@ -78,7 +78,7 @@ export const backupInputs = {
   }),
   'work-dir': input.string({
     description:
-      'restore/verify: local directory for the decompressed dump (pg_restore --jobs needs a seekable file). Default: RUNNER_TEMP.',
+      'restore/verify: local directory for the decompressed dump (pg_restore --jobs needs a seekable file). Default: memory (/dev/shm) when the dump fits there with room to spare, so it is never written back to disk while the database writes, else RUNNER_TEMP.',
   }),
   'maintenance-work-mem': input.string({
     description:
