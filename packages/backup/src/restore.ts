@@ -6,7 +6,7 @@ import { ActionError, redactUrl, type Logger } from '@ralph-deploy/common';
 import { extractArchive } from './archive.js';
 import { DataOffsetIndexer, writeDataOffsets } from './archive-offsets.js';
 import { ensureDatabase, userObjectCount } from './database.js';
-import { scratchDir } from './scratch.js';
+import { scratchDir, scratchPrefix } from './scratch.js';
 import { fetchToFile, fetchVerified } from './fetch.js';
 import type { Manifest } from './manifest.js';
 import { describeExit, findTool, libpqConnection, requireToolMajor, startTool } from './pgtools.js';
@@ -78,7 +78,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const dumpObject = manifest.objects.find((x) => x.kind === 'database');
   if (!dumpObject) throw new ActionError(`backup ${manifest.id} has no database object`);
   const scratch = await scratchDir(dumpObject.rawBytes, o.workDir ?? tmpdir(), o.memoryDir);
-  const work = await mkdtemp(join(scratch.dir, `ralph-restore-${manifest.id}-`));
+  const work = await mkdtemp(join(scratch.dir, scratchPrefix(manifest.id)));
   let staging: string | undefined;
   try {
     await requireFreeSpace(work, dumpObject.rawBytes, 'work-dir');

@@ -1,4 +1,5 @@
-import { statfs } from 'node:fs/promises';
+import { readdir, rm, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { freemem } from 'node:os';
 
 /** statfs f_type of tmpfs (linux/magic.h). */
@@ -19,6 +20,7 @@ export async function scratchDir(
   available: () => number = freemem,
 ): Promise<{ dir: string; inMemory: boolean }> {
   if (memoryDir) {
+    await sweepOrphans(memoryDir);
     const s = await statfs(memoryDir).catch(() => undefined);
     const free = s ? s.bavail * s.bsize : 0;
     // twice the dump in available memory: the restore itself still needs the page cache
@@ -26,4 +28,39 @@ export async function scratchDir(
       return { dir: memoryDir, inMemory: true };
   }
   return { dir: diskDir, inMemory: false };
+}
+
+/** Scratch directory names carry the pid of the process that made them: `ralph-restore-p<pid>-...`. */
+export const SCRATCH_PREFIX = 'ralph-restore-';
+
+export function scratchPrefix(id: string, pid = process.pid): string {
+  return `${SCRATCH_PREFIX}p${pid}-${id}-`;
+}
+
+/**
+ * Removes scratch directories whose process is gone. A restore killed outright (SIGKILL, a lost
+ * runner) cannot clean up, and nothing else empties a memory filesystem: the dump would hold RAM
+ * until the machine reboots.
+ */
+export async function sweepOrphans(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = new RegExp(`^${SCRATCH_PREFIX}p(\\d+)-`).exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    await rm(join(dir, name), { recursive: true, force: true }).then(
+      () => removed.push(name),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    // EPERM: alive, but someone else's
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

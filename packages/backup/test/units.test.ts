@@ -8,7 +8,8 @@ import { text } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { backupIdTime, isBackupId, newBackupId } from '../src/ids.js';
 import { compressor, decompressor, levelProblem, type Compression } from '../src/compression.js';
-import { scratchDir } from '../src/scratch.js';
+import { scratchDir, scratchPrefix, sweepOrphans } from '../src/scratch.js';
+import { spawnSync } from 'node:child_process';
 import { MIN_PART_SIZE, openStore, partSizeFor, queueSizeFor, FileStore } from '../src/storage/index.js';
 import { parseManifest } from '../src/manifest.js';
 import { extractArchive, packPaths, planArchive } from '../src/archive.js';
@@ -157,5 +158,21 @@ describe('scratchDir', () => {
     expect(await scratchDir(10 * MiB, disk, disk, plenty)).toEqual({ dir: disk, inMemory: false });
     expect(await scratchDir(10 * MiB, disk, join(disk, 'missing'), plenty)).toEqual({ dir: disk, inMemory: false });
     expect(await scratchDir(10 * MiB, disk, undefined, plenty)).toEqual({ dir: disk, inMemory: false });
+  });
+  it('sweeps the scratch left by restores whose process is gone, and nothing else', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ralph-shm-'));
+    const dead = spawnSync('true').pid;
+    const orphan = `${scratchPrefix('20260102T030405Z-abcdef', dead)}x1`;
+    const mine = `${scratchPrefix('20260102T030405Z-abcdef')}x2`;
+    await mkdir(join(dir, orphan));
+    await writeFile(join(dir, orphan, 'dump'), 'left behind');
+    await mkdir(join(dir, mine));
+    await mkdir(join(dir, 'ralph-restore-20260102T030405Z-abcdef-x3'));
+    await writeFile(join(dir, 'someone-elses'), '');
+    expect(await sweepOrphans(dir)).toEqual([orphan]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [mine, 'ralph-restore-20260102T030405Z-abcdef-x3', 'someone-elses'].sort(),
+    );
+    expect(await sweepOrphans(join(dir, 'missing'))).toEqual([]);
   });
 });
