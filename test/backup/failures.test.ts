@@ -55,6 +55,11 @@ afterAll(async () => {
   await Promise.all([pg?.stop(), moto?.stop()]);
 }, 60_000);
 
+async function databaseExists(name: string): Promise<boolean> {
+  const r = await pg.query('select count(*)::int as n from pg_database where datname = $1', [name]);
+  return r.rows[0]!.n === 1;
+}
+
 async function fileStore(): Promise<{ store: BackupStore; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'ralph-store-'));
   return { store: openStore(`file://${dir}`), dir };
@@ -157,18 +162,28 @@ describe('a corrupted object', () => {
     const fh = await open(join(dir, dump.key), 'r+');
     await fh.write(Buffer.from('CORRUPT!'), 0, 8, Math.floor(dump.sizeBytes / 2));
     await fh.close();
-    const target = pg.urlFor('corrupt_target');
-    await expect(runRestore({ store, manifest, targetUrl: target, jobs: 2, clean: false, log })).rejects.toThrow(
-      new RegExp(
-        `${dump.key} failed its checksum: sha256 [0-9a-f]{64} \\(${dump.sizeBytes} bytes\\), the manifest says ${dump.sha256}`,
-      ),
+    const checksum = new RegExp(
+      `${dump.key} failed its checksum: sha256 [0-9a-f]{64} \\(${dump.sizeBytes} bytes\\), the manifest says ${dump.sha256}`,
     );
+    // a database that exists is not touched before every checksum is known
+    await pg.query('create database corrupt_existing');
+    await expect(
+      runRestore({ store, manifest, targetUrl: pg.urlFor('corrupt_existing'), jobs: 2, clean: false, log }),
+    ).rejects.toThrow(checksum);
     const tables = await pg.query(
       `select count(*)::int as n from pg_tables where schemaname in ('ralph', 'audit')`,
       [],
-      'corrupt_target',
+      'corrupt_existing',
     );
     expect(tables.rows[0]!.n).toBe(0);
+    // one the restore creates is restored into as the archive arrives, and dropped when it fails
+    await expect(
+      runRestore({ store, manifest, targetUrl: pg.urlFor('corrupt_target'), jobs: 2, clean: false, log }),
+    ).rejects.toThrow(checksum);
+    expect(await databaseExists('corrupt_target')).toBe(false);
+    expect(log.lines).toContainEqual(
+      expect.stringContaining('dropped the database corrupt_target this restore had created'),
+    );
     const v = await runVerify({ store, manifest, serverUrl: pg.url, jobs: 2, rowTolerance: 0.1, log });
     expect(v.passed).toBe(false);
     expect(v.checks[0]).toMatchObject({ status: 'fail', title: 'checksums and restore' });
@@ -192,12 +207,7 @@ describe('a corrupted object', () => {
     await expect(
       runRestore({ store, manifest: damaged, targetUrl: pg.urlFor('damaged_target'), jobs: 2, clean: false, log }),
     ).rejects.toThrow(new RegExp(`^${dump.key} does not decompress to what was backed up: `));
-    const tables = await pg.query(
-      `select count(*)::int as n from pg_tables where schemaname in ('ralph', 'audit')`,
-      [],
-      'damaged_target',
-    );
-    expect(tables.rows[0]!.n).toBe(0);
+    expect(await databaseExists('damaged_target')).toBe(false);
   }, 180_000);
 
   it('checks the raw sha256 that manifests of the first releases carry', async () => {

@@ -176,7 +176,7 @@ async function restore(ctx: Ctx, store: BackupStore): Promise<void> {
   ctx.summary
     .heading(`restore: ${manifest.id}`)
     .text(
-      `Backup from ${manifest.createdAt} restored${r.targetCreated ? ' into a new database' : ''} in **${formatDuration(r.totalMs)}** (fetch and checksums ${formatDuration(r.fetchMs)}, pg_restore with ${i.jobs ?? availableParallelism()} jobs ${formatDuration(r.pgRestoreMs)}). Every object matched its sha256.`,
+      `Backup from ${manifest.createdAt} restored${r.targetCreated ? ' into a new database' : ''} in **${formatDuration(r.totalMs)}** (fetch and checksums ${formatDuration(r.fetchMs)}, database restore with ${i.jobs ?? availableParallelism()} jobs ${formatDuration(r.pgRestoreMs)}${r.overlapped ? ', run while the dump arrived' : ', after every checksum passed'}). Every object matched its sha256.`,
     );
   objectsTable(ctx, manifest);
   if (r.pathsRestored)

@@ -23,7 +23,8 @@ const MAGIC = Buffer.from('PGDMP');
 const FORMAT_CUSTOM = 1;
 const OFFSET_NOT_SET = 1;
 const OFFSET_SET = 2;
-const OFFSET_NO_DATA = 3;
+/** The offset flag of an entry without data (K_OFFSET_NO_DATA). */
+export const OFFSET_NO_DATA = 3;
 const BLK_DATA = 1;
 const BLK_BLOBS = 3;
 /** Archive versions whose header and TOC layout this reader knows (PostgreSQL 9.0 to 17+). */
@@ -36,11 +37,39 @@ function version(major: number, minor: number, rev: number): number {
   return (major * 256 + minor) * 256 + rev;
 }
 
-export interface TocDataEntry {
+/** pg_dump's teSection (pg_backup.h). */
+export const Section = { None: 1, PreData: 2, Data: 3, PostData: 4 } as const;
+
+export interface TocEntry {
   dumpId: number;
+  /** e.g. "TABLE", "TABLE DATA", "INDEX", "FK CONSTRAINT" */
+  desc: string;
+  tag: string;
+  namespace: string | undefined;
+  section: number;
+  /** The SQL, kept only for the entries that set up a restore session (ENCODING, STDSTRINGS, SEARCHPATH). */
+  defn: string | undefined;
+  /** "COPY ns.t (cols) FROM stdin;" for table data. */
+  copyStmt: string | undefined;
+  deps: number[];
   /** Absolute position of the entry's offset flag byte. */
   offsetField: number;
+  /** OFFSET_NOT_SET, OFFSET_SET or OFFSET_NO_DATA. */
   flag: number;
+}
+
+/** The archive's header and table of contents. */
+export interface ArchiveToc {
+  version: number;
+  /** e.g. "1.14" */
+  versionText: string;
+  intSize: number;
+  offSize: number;
+  /** Whether pg_dump compressed the data blocks itself (the backup's dumps are --compress=0). */
+  compressed: boolean;
+  entries: TocEntry[];
+  /** Where the first data block starts. */
+  end: number;
 }
 
 export interface ArchiveIndex {
@@ -48,10 +77,13 @@ export interface ArchiveIndex {
   version: string;
   offSize: number;
   /** TOC entries that have (or could have) a data block. */
-  entries: TocDataEntry[];
+  entries: TocEntry[];
   /** dumpId -> absolute position of its block's type byte. */
   blocks: Map<number, number>;
 }
+
+/** Entries whose SQL the restore session needs (pg_restore applies them to every connection). */
+const SESSION_ENTRIES = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH']);
 
 class NeedMore extends Error {}
 class NotIndexable extends Error {}
@@ -95,15 +127,7 @@ class Cursor {
   }
 }
 
-interface ParsedToc {
-  version: number;
-  intSize: number;
-  offSize: number;
-  entries: TocDataEntry[];
-  end: number;
-}
-
-function parseHeaderAndToc(buf: Buffer): ParsedToc {
+function parseHeaderAndToc(buf: Buffer): ArchiveToc {
   const c = new Cursor(buf);
   if (!c.bytes(MAGIC.length).equals(MAGIC)) throw new NotIndexable('not a pg_dump custom-format archive');
   const vmaj = c.byte();
@@ -116,44 +140,53 @@ function parseHeaderAndToc(buf: Buffer): ParsedToc {
   if (c.intSize < 1 || c.intSize > 8 || offSize < 1 || offSize > 16)
     throw new NotIndexable('implausible integer sizes');
   if (c.byte() !== FORMAT_CUSTOM) throw new NotIndexable('not a custom-format archive');
-  if (v >= version(1, 15, 0)) c.byte();
-  else c.int();
+  // 1.15+: the compression algorithm (0 none); before: the zlib level (0 none)
+  const compressed = (v >= version(1, 15, 0) ? c.byte() : c.int()) !== 0;
   for (let i = 0; i < 7; i++) c.int();
   c.str(); // database name
   c.str(); // server version
   c.str(); // pg_dump version
   const count = c.int();
   if (count < 0) throw new NotIndexable('negative TOC entry count');
-  const entries: TocDataEntry[] = [];
+  const entries: TocEntry[] = [];
   for (let i = 0; i < count; i++) {
     const dumpId = c.int();
     if (dumpId <= 0) throw new NotIndexable(`TOC entry ID ${dumpId} out of range`);
     c.int(); // hadDumper
     c.str(); // tableoid
     c.str(); // oid
-    c.str(); // tag
-    c.str(); // desc
-    c.int(); // section
-    c.str(); // defn
+    const tag = c.text() ?? '';
+    const desc = c.text() ?? '';
+    const section = c.int();
+    let defn: string | undefined;
+    if (SESSION_ENTRIES.has(desc)) defn = c.text();
+    else c.str();
     c.str(); // dropStmt
-    c.str(); // copyStmt
-    c.str(); // namespace
+    const copyStmt = c.text();
+    const namespace = c.text();
     c.str(); // tablespace
     if (v >= version(1, 14, 0)) c.str(); // tableam
     if (v >= version(1, 16, 0)) c.int(); // relkind
     c.str(); // owner
     c.str(); // withOids
-    while (c.str()) {
-      /* dependencies, up to a null */
-    }
+    const deps: number[] = [];
+    for (let d = c.text(); d !== undefined; d = c.text()) deps.push(Number(d));
     const offsetField = c.pos;
     const flag = c.byte();
     if (flag !== OFFSET_NOT_SET && flag !== OFFSET_SET && flag !== OFFSET_NO_DATA)
       throw new NotIndexable(`unexpected data offset flag ${flag}`);
     c.bytes(offSize);
-    if (flag !== OFFSET_NO_DATA) entries.push({ dumpId, offsetField, flag });
+    entries.push({ dumpId, desc, tag, namespace, section, defn, copyStmt, deps, offsetField, flag });
   }
-  return { version: v, intSize: c.intSize, offSize, entries, end: c.pos };
+  return {
+    version: v,
+    versionText: `${vmaj}.${vmin}`,
+    intSize: c.intSize,
+    offSize,
+    compressed,
+    entries,
+    end: c.pos,
+  };
 }
 
 const enum Expect {
@@ -170,7 +203,7 @@ const enum Expect {
 export class DataOffsetIndexer extends Transform {
   private head: Buffer[] = [];
   private headBytes = 0;
-  private toc: ParsedToc | undefined;
+  private parsed: ArchiveToc | undefined;
   private failure: string | undefined;
   private readonly blocks = new Map<number, number>();
   /** Absolute position of the first byte of the next chunk. */
@@ -181,9 +214,20 @@ export class DataOffsetIndexer extends Transform {
   private blockStart = 0;
   /** A partly received int (sign + intSize bytes). */
   private partial: number[] = [];
+  private tocSettled!: (toc: ArchiveToc | undefined) => void;
+  /**
+   * The header and TOC once they have streamed past; undefined when the archive cannot be read
+   * (see problem) or ended first. 'block' events (dumpId, position) follow as each data block starts.
+   */
+  readonly toc: Promise<ArchiveToc | undefined> = new Promise((resolve) => (this.tocSettled = resolve));
 
   constructor() {
     super({ highWaterMark: 4 * 1024 * 1024 });
+  }
+
+  /** Where each data block found so far starts. */
+  get blockPositions(): ReadonlyMap<number, number> {
+    return this.blocks;
   }
 
   /** Why the archive could not be indexed, if it could not. */
@@ -198,43 +242,54 @@ export class DataOffsetIndexer extends Transform {
       } catch (e: unknown) {
         this.failure = e instanceof Error ? e.message : String(e);
         this.head = [];
+        this.tocSettled(undefined);
       }
     }
     cb(null, chunk);
   }
 
+  override _flush(cb: TransformCallback): void {
+    this.tocSettled(this.failure === undefined ? this.parsed : undefined);
+    cb();
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    this.tocSettled(undefined);
+    cb(error);
+  }
+
   /** The offsets found; undefined when the archive was not indexable or ended mid-block. */
   index(): ArchiveIndex | undefined {
-    if (this.failure !== undefined || !this.toc) return undefined;
+    if (this.failure !== undefined || !this.parsed) return undefined;
     if (this.expect !== Expect.BlockType || this.skip > 0 || this.partial.length > 0) {
       this.failure = 'the archive ends inside a data block';
       return undefined;
     }
-    const v = this.toc.version;
     return {
-      version: `${Math.floor(v / 65536)}.${Math.floor(v / 256) % 256}`,
-      offSize: this.toc.offSize,
-      entries: this.toc.entries,
+      version: this.parsed.versionText,
+      offSize: this.parsed.offSize,
+      entries: this.parsed.entries.filter((e) => e.flag !== OFFSET_NO_DATA),
       blocks: this.blocks,
     };
   }
 
   private consume(chunk: Buffer): void {
-    if (!this.toc) {
+    if (!this.parsed) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
       const buf = this.head.length === 1 ? chunk : Buffer.concat(this.head, this.headBytes);
       this.head = [buf];
       try {
-        this.toc = parseHeaderAndToc(buf);
+        this.parsed = parseHeaderAndToc(buf);
       } catch (e: unknown) {
         if (!(e instanceof NeedMore)) throw e;
         if (this.headBytes > MAX_TOC_BYTES) throw new NotIndexable('the table of contents is too large to index');
         return;
       }
       this.head = [];
-      this.pos = this.toc.end;
-      this.scan(buf.subarray(this.toc.end));
+      this.tocSettled(this.parsed);
+      this.pos = this.parsed.end;
+      this.scan(buf.subarray(this.parsed.end));
       return;
     }
     this.scan(chunk);
@@ -242,7 +297,7 @@ export class DataOffsetIndexer extends Transform {
 
   /** Walks the block framing; data bytes are skipped, never looked at. */
   private scan(buf: Buffer): void {
-    const intBytes = (this.toc as ParsedToc).intSize + 1;
+    const intBytes = (this.parsed as ArchiveToc).intSize + 1;
     const n = buf.length;
     let i = 0;
     while (i < n) {
@@ -304,6 +359,7 @@ export class DataOffsetIndexer extends Transform {
       case Expect.BlockId:
         if (this.blocks.has(value)) throw new NotIndexable(`two data blocks for entry ${value}`);
         this.blocks.set(value, this.blockStart);
+        this.emit('block', value, this.blockStart);
         this.expect = this.inBlobs ? Expect.BlobOid : Expect.ChunkLength;
         return;
       case Expect.BlobOid:
@@ -320,7 +376,8 @@ export class DataOffsetIndexer extends Transform {
   }
 }
 
-function decodeInt(buf: Buffer, at: number, intBytes: number): number {
+/** pg_dump's int: a sign byte, then intBytes - 1 bytes little-endian. */
+export function decodeInt(buf: Buffer, at: number, intBytes: number): number {
   if (intBytes === 5) return buf[at] ? -buf.readUInt32LE(at + 1) : buf.readUInt32LE(at + 1);
   let v = 0;
   for (let b = 1, mul = 1; b < intBytes; b++, mul *= 256) v += (buf[at + b] as number) * mul;

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +6,7 @@ import { decompressor, type Compression } from './compression.js';
 import { Digest } from './digest.js';
 import type { ManifestObject } from './manifest.js';
 import type { BackupStore } from './storage/types.js';
+import type { GrowingFile } from './growing-file.js';
 
 /**
  * Streams one stored object through sha256 -> decompression (which checks the content against the
@@ -86,23 +86,24 @@ async function storedDigest(
 }
 
 /**
- * Decompresses an object into a local file, checksums verified; the file is removed on failure.
+ * Decompresses an object into a local file (which others may follow as it grows), checksums
+ * verified; the file is removed on failure.
  * `through` sees the decompressed bytes on their way to the file.
  */
 export async function fetchToFile(
   store: BackupStore,
   object: ManifestObject,
   compression: Compression,
-  path: string,
+  file: GrowingFile,
   signal?: AbortSignal,
   through?: Transform,
 ): Promise<void> {
   try {
-    const file = createWriteStream(path, { highWaterMark: 1024 * 1024 });
     const sink = through ? (s: Readable) => pipeline(s, through, file, signal ? { signal } : {}) : file;
     await fetchVerified(store, object, compression, sink, signal);
   } catch (e: unknown) {
-    await rm(path, { force: true });
+    file.destroy();
+    await rm(file.path, { force: true });
     throw e;
   }
 }

@@ -2,14 +2,18 @@ import { mkdtemp, rename, rm, statfs, mkdir, readdir, lstat } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ActionError, redactUrl, type Logger } from '@ralph-deploy/common';
+import { ActionError, errorMessage, redactUrl, type Logger } from '@ralph-deploy/common';
+import { withDatabase } from '@ralph-deploy/postgres';
 import { extractArchive } from './archive.js';
 import { DataOffsetIndexer, writeDataOffsets } from './archive-offsets.js';
-import { ensureDatabase, userObjectCount } from './database.js';
+import { dropDatabase, ensureDatabase, userObjectCount } from './database.js';
+import { GrowingFile } from './growing-file.js';
+import { describePgRestore, runPgRestore } from './pg-restore.js';
+import { restoreWhileFetching } from './streamed-restore.js';
 import { scratchDir, scratchPrefix } from './scratch.js';
 import { fetchToFile, fetchVerified } from './fetch.js';
-import type { Manifest } from './manifest.js';
-import { describeExit, findTool, libpqConnection, requireToolMajor, startTool } from './pgtools.js';
+import type { Manifest, ManifestObject } from './manifest.js';
+import { findTool, requireToolMajor } from './pgtools.js';
 import type { BackupStore } from './storage/types.js';
 
 export interface RestoreOptions {
@@ -39,8 +43,10 @@ export interface RestoreOptions {
 export interface RestoreResult {
   /** Fetch + checksum + decompression of every object. */
   fetchMs: number;
-  /** pg_restore alone. */
+  /** The database restore (pg_restore, and COPY when overlapped). */
   pgRestoreMs: number;
+  /** Whether the database restore ran while the archive arrived (so the two times overlap). */
+  overlapped: boolean;
   /** Everything: the recovery time this backup needs. */
   totalMs: number;
   targetCreated: boolean;
@@ -48,8 +54,11 @@ export interface RestoreResult {
 }
 
 /**
- * Verify-then-restore: every object is fetched and its sha256 checked before the target is touched;
- * then pg_restore --jobs runs from the local file and data paths are moved into place.
+ * Restores a backup. Into an existing database, every object is fetched and its sha256 checked
+ * before the database is touched, then pg_restore --jobs runs from the local file. Into a new one
+ * (created here, or verify's scratch database) the restore follows the archive as it arrives, and
+ * any failure, a checksum at the end included, drops the database again. Data paths are moved into
+ * place last.
  */
 export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const t0 = Date.now();
@@ -82,14 +91,8 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   let staging: string | undefined;
   try {
     await requireFreeSpace(work, dumpObject.rawBytes, 'work-dir');
-    const dumpFile = join(work, 'database.dump');
-    log.info(
-      `fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes), checking its sha256 and decompressing it into ${scratch.dir}${scratch.inMemory ? ' (memory)' : ''}`,
-    );
-    const indexer = new DataOffsetIndexer();
-    await fetchToFile(o.store, dumpObject, manifest.compression.algorithm, dumpFile, o.signal, indexer);
-    await addDataOffsets(dumpFile, indexer, log);
 
+    // Data paths first: a conflict must stop the restore before the database is touched.
     let pathsResult: RestoreResult['pathsRestored'];
     const pathsObject = manifest.objects.find((x) => x.kind === 'paths');
     if (pathsObject && o.restoreDir) {
@@ -104,6 +107,7 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
         o.signal,
       );
       pathsResult = { dir: o.restoreDir, ...extracted };
+      if (!o.clean) await refuseConflicts(staging, o.restoreDir);
     } else if (pathsObject) {
       log.info(`checking ${pathsObject.key} (data paths are not restored: no restore-dir)`);
       await fetchVerified(
@@ -114,26 +118,111 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
         o.signal,
       );
     }
-    const fetchMs = Date.now() - t0;
 
-    // A data-path conflict must stop the restore before the database is touched, not after.
-    if (staging && o.restoreDir && !o.clean) await refuseConflicts(staging, o.restoreDir);
-    const p0 = Date.now();
-    await pgRestoreFile(pgRestore.path, dumpFile, o);
-    const pgRestoreMs = Date.now() - p0;
+    const file = new GrowingFile(join(work, 'database.dump'));
+    const indexer = new DataOffsetIndexer();
+    // Into a database of our own (new, so droppable if anything fails) the restore runs while the
+    // archive arrives; into one that existed, only after every checksum has been verified.
+    const overlap = (created || o.freshTarget === true) && !o.clean;
+    log.info(
+      `fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes), checking its sha256 and decompressing it into ${scratch.dir}${scratch.inMemory ? ' (memory)' : ''}`,
+    );
+    const timing = overlap
+      ? await restoreOverlapped(o, pgRestore.path, dumpObject, file, indexer, work, t0)
+      : await restoreAfterFetch(o, pgRestore.path, dumpObject, file, indexer, t0);
 
     if (staging && o.restoreDir) await moveIntoPlace(staging, o.restoreDir, o.clean);
     return {
-      fetchMs,
-      pgRestoreMs,
+      ...timing,
       totalMs: Date.now() - t0,
       targetCreated: created,
       ...(pathsResult ? { pathsRestored: pathsResult } : {}),
     };
+  } catch (e: unknown) {
+    if (created) {
+      // Nothing half-restored is left behind in a database this restore created.
+      const name = decodeURIComponent(new URL(o.targetUrl).pathname.slice(1));
+      await dropDatabase(withDatabase(o.targetUrl, 'postgres'), name, log).then(
+        () => log.info(`dropped the database ${name} this restore had created`),
+        (d: unknown) => log.warning(`could not drop the database ${name} this restore created: ${errorMessage(d)}`),
+      );
+    }
+    throw e;
   } finally {
     await rm(work, { recursive: true, force: true });
     if (staging) await rm(staging, { recursive: true, force: true });
   }
+}
+
+type Timing = Pick<RestoreResult, 'fetchMs' | 'pgRestoreMs' | 'overlapped'>;
+
+/** Every checksum verified first, then pg_restore --jobs from the complete file. */
+async function restoreAfterFetch(
+  o: RestoreOptions,
+  pgRestore: string,
+  dump: ManifestObject,
+  file: GrowingFile,
+  indexer: DataOffsetIndexer,
+  t0: number,
+): Promise<Timing> {
+  await fetchToFile(o.store, dump, o.manifest.compression.algorithm, file, o.signal, indexer);
+  await addDataOffsets(file.path, indexer, o.log);
+  const fetchMs = Date.now() - t0;
+  const p0 = Date.now();
+  o.log.info(describePgRestore({ jobs: o.jobs, clean: o.clean, targetUrl: o.targetUrl }));
+  await runPgRestore({ ...pgRestoreRun(o, pgRestore, file.path), jobs: o.jobs, clean: o.clean });
+  return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: false };
+}
+
+/** The restore follows the archive as it is fetched; a checksum failure at the end still fails it. */
+async function restoreOverlapped(
+  o: RestoreOptions,
+  pgRestore: string,
+  dump: ManifestObject,
+  file: GrowingFile,
+  indexer: DataOffsetIndexer,
+  work: string,
+  t0: number,
+): Promise<Timing> {
+  const stopFetch = new AbortController();
+  const fetchSignal = o.signal ? AbortSignal.any([o.signal, stopFetch.signal]) : stopFetch.signal;
+  let fetchMs = 0;
+  const fetched = fetchToFile(o.store, dump, o.manifest.compression.algorithm, file, fetchSignal, indexer).then(
+    () => void (fetchMs = Date.now() - t0),
+  );
+  const p0 = Date.now();
+  const restoring = restoreWhileFetching({
+    ...pgRestoreRun(o, pgRestore, file.path),
+    file,
+    indexer,
+    fetched,
+    complete: () => addDataOffsets(file.path, indexer, o.log),
+    workDir: work,
+    jobs: o.jobs,
+    signal: o.signal ?? new AbortController().signal,
+  }).catch((e: unknown) => {
+    // A failure of the restore itself stops the fetch; one caused by the fetch failing does not
+    // (the fetch is busy finding out which checksum failed).
+    if (!file.destroyed) stopFetch.abort(e);
+    throw e;
+  });
+  const [f, r] = await Promise.allSettled([fetched, restoring]);
+  if (f.status === 'rejected' && !stopFetch.signal.aborted) throw f.reason;
+  if (r.status === 'rejected') throw r.reason;
+  if (f.status === 'rejected') throw f.reason;
+  return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: r.value.streamed };
+}
+
+function pgRestoreRun(o: RestoreOptions, pgRestore: string, file: string) {
+  return {
+    pgRestore,
+    file,
+    targetUrl: o.targetUrl,
+    ...(o.keepOwnership ? { keepOwnership: true } : {}),
+    ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
+    log: o.log,
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
 }
 
 /**
@@ -148,30 +237,6 @@ async function addDataOffsets(file: string, indexer: DataOffsetIndexer, log: Log
   }
   const set = await writeDataOffsets(file, index);
   log.debug(`archive ${index.version}: data offsets written for ${set} of ${index.entries.length} entries`);
-}
-
-async function pgRestoreFile(pgRestore: string, file: string, o: RestoreOptions): Promise<void> {
-  const { dbname, env } = libpqConnection(o.targetUrl);
-  if (o.maintenanceWorkMem) {
-    // Index and constraint builds are most of a restore after the data: let them sort in memory.
-    env.PGOPTIONS = [process.env.PGOPTIONS, `-c maintenance_work_mem=${o.maintenanceWorkMem}`]
-      .filter(Boolean)
-      .join(' ');
-  }
-  const args = [`--dbname=${dbname}`, `--jobs=${o.jobs}`, '--exit-on-error', '--no-password'];
-  if (!o.keepOwnership) args.push('--no-owner', '--no-privileges');
-  if (o.clean) args.push('--clean', '--if-exists');
-  args.push(file);
-  o.log.info(`pg_restore --jobs=${o.jobs}${o.clean ? ' --clean' : ''} into ${redactUrl(o.targetUrl)}`);
-  const proc = startTool(pgRestore, args, { env, stdout: 'ignore', secrets: [o.targetUrl] });
-  const onAbort = () => proc.child.kill('SIGTERM');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const exit = await proc.exited;
-    if (exit.code !== 0 || exit.spawnError) throw new ActionError(describeExit('pg_restore', exit));
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 /** Moves each top-level entry of `staging` into `dir`; an existing entry is replaced only with clean. */

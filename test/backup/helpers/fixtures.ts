@@ -45,6 +45,41 @@ insert into public.odd values ('x', 1), (null, null), (E'back\\\\slash', 3);
 analyze;
 `;
 
+/**
+ * Every kind of entry a plan has to place: tables with their own indexes, constraints, triggers
+ * and policies; a foreign key across tables; a partitioned table; a materialized view; sequences;
+ * large objects; comments; names that need quoting; an empty table.
+ */
+export const RICH_SQL = `
+create schema shop;
+create table shop.customers (id int primary key, email text unique, note text);
+create table shop.orders (id bigserial primary key, customer int not null references shop.customers, total numeric(10,2) check (total >= 0), doc jsonb);
+create index orders_doc on shop.orders using gin (doc);
+create function shop.touch() returns trigger language plpgsql as $$ begin return new; end $$;
+create trigger orders_touch before update on shop.orders for each row execute function shop.touch();
+alter table shop.orders enable row level security;
+create policy own_orders on shop.orders using (customer > 0);
+comment on table shop.orders is 'one row per order';
+create table shop.events (id int, at date not null, what text) partition by range (at);
+create table shop.events_2025 partition of shop.events for values from ('2025-01-01') to ('2026-01-01');
+create table shop.events_2026 partition of shop.events for values from ('2026-01-01') to ('2027-01-01');
+create index events_at on shop.events (at);
+create materialized view shop.order_totals as select customer, sum(total) as total from shop.orders group by customer;
+create table "Odd Schema Table" ("Mixed" text, "quo""te" int);
+create table shop.empty_one (x int primary key);
+create sequence shop.invoice_no start 1000;
+select setval('shop.invoice_no', 1234);
+insert into shop.customers select g, 'c' || g || '@example.com', repeat('n', g % 50) from generate_series(1, 2000) g;
+insert into shop.orders (customer, total, doc)
+  select 1 + g % 2000, (g % 997) / 7.0, jsonb_build_object('g', g, 'lines', jsonb_build_array(g, g * 2), 'txt', E'tab\\there ünï')
+  from generate_series(1, 30000) g;
+insert into shop.events select g, date '2025-06-01' + (g % 400), 'e' || g from generate_series(1, 5000) g;
+insert into "Odd Schema Table" values ('a', 1), (E'back\\\\slash', 2), (null, null);
+refresh materialized view shop.order_totals;
+select lo_from_bytea(0, 'a large object'::bytea);
+analyze;
+`;
+
 /** Row count and an order-independent checksum of every user table's contents. */
 export async function tableChecksums(
   pg: PostgresService,
