@@ -13,7 +13,7 @@ import { restoreWhileFetching } from './streamed-restore.js';
 import { scratchDir, scratchPrefix } from './scratch.js';
 import { fetchToFile, fetchVerified } from './fetch.js';
 import type { Manifest, ManifestObject } from './manifest.js';
-import { findTool, requireToolMajor } from './pgtools.js';
+import { findTool, requireToolMajor, type ToolInfo } from './pgtools.js';
 import type { BackupStore } from './storage/types.js';
 
 export interface RestoreOptions {
@@ -62,12 +62,37 @@ export interface RestoreResult {
  */
 export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
   const t0 = Date.now();
-  const { log, manifest } = o;
+  const { log } = o;
   log.mask(o.targetUrl);
-  const [pgRestore, created] = await Promise.all([
+  const [tool, target] = await Promise.allSettled([
     findTool('pg_restore', o.pgBinDir),
     o.freshTarget ? Promise.resolve(false) : ensureDatabase(o.targetUrl, log).then((r) => r === 'created'),
   ]);
+  const created = target.status === 'fulfilled' && target.value;
+  try {
+    if (tool.status === 'rejected') throw tool.reason;
+    if (target.status === 'rejected') throw target.reason;
+    return await restoreInto(o, tool.value, created, t0);
+  } catch (e: unknown) {
+    if (created) {
+      // Nothing half-restored (or empty) is left behind in a database this restore created.
+      const name = decodeURIComponent(new URL(o.targetUrl).pathname.slice(1));
+      await dropDatabase(withDatabase(o.targetUrl, 'postgres'), name, log).then(
+        () => log.info(`dropped the database ${name} this restore had created`),
+        (d: unknown) => log.warning(`could not drop the database ${name} this restore created: ${errorMessage(d)}`),
+      );
+    }
+    throw e;
+  }
+}
+
+async function restoreInto(
+  o: RestoreOptions,
+  pgRestore: ToolInfo,
+  created: boolean,
+  t0: number,
+): Promise<RestoreResult> {
+  const { log, manifest } = o;
   await requireToolMajor(
     pgRestore,
     'pg_restore',
@@ -138,16 +163,6 @@ export async function runRestore(o: RestoreOptions): Promise<RestoreResult> {
       targetCreated: created,
       ...(pathsResult ? { pathsRestored: pathsResult } : {}),
     };
-  } catch (e: unknown) {
-    if (created) {
-      // Nothing half-restored is left behind in a database this restore created.
-      const name = decodeURIComponent(new URL(o.targetUrl).pathname.slice(1));
-      await dropDatabase(withDatabase(o.targetUrl, 'postgres'), name, log).then(
-        () => log.info(`dropped the database ${name} this restore had created`),
-        (d: unknown) => log.warning(`could not drop the database ${name} this restore created: ${errorMessage(d)}`),
-      );
-    }
-    throw e;
   } finally {
     await rm(work, { recursive: true, force: true });
     if (staging) await rm(staging, { recursive: true, force: true });
