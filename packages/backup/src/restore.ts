@@ -185,7 +185,14 @@ async function restoreAfterFetch(
   const fetchMs = Date.now() - t0;
   const p0 = Date.now();
   o.log.info(describePgRestore({ jobs: o.jobs, clean: o.clean, targetUrl: o.targetUrl }));
-  await runPgRestore({ ...pgRestoreRun(o, pgRestore, file.path), jobs: o.jobs, clean: o.clean });
+  await runPgRestore({
+    pgRestore,
+    file: file.path,
+    ...sessionOptions(o),
+    jobs: o.jobs,
+    clean: o.clean,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: false };
 }
 
@@ -207,7 +214,8 @@ async function restoreOverlapped(
   );
   const p0 = Date.now();
   const restoring = restoreWhileFetching({
-    ...pgRestoreRun(o, pgRestore, file.path),
+    pgRestore,
+    ...sessionOptions(o),
     file,
     indexer,
     fetched,
@@ -228,15 +236,13 @@ async function restoreOverlapped(
   return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: r.value.streamed };
 }
 
-function pgRestoreRun(o: RestoreOptions, pgRestore: string, file: string) {
+/** What every pg_restore run (and COPY session) of this restore shares. */
+function sessionOptions(o: RestoreOptions) {
   return {
-    pgRestore,
-    file,
     targetUrl: o.targetUrl,
     ...(o.keepOwnership ? { keepOwnership: true } : {}),
     ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
     log: o.log,
-    ...(o.signal ? { signal: o.signal } : {}),
   };
 }
 

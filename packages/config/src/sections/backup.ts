@@ -32,7 +32,8 @@ export const backupInputs = {
     max: 19,
   }),
   jobs: input.number({
-    description: 'Parallel pg_restore jobs for restore and verify. Default: the number of CPUs.',
+    description:
+      'Parallel jobs for restore and verify: pg_restore --jobs, and tables loaded at once when restoring into a new database. Default: the number of CPUs.',
     integer: true,
     min: 1,
     max: 64,
