@@ -25,7 +25,8 @@ const OFFSET_NOT_SET = 1;
 const OFFSET_SET = 2;
 /** The offset flag of an entry without data (K_OFFSET_NO_DATA). */
 export const OFFSET_NO_DATA = 3;
-const BLK_DATA = 1;
+/** Block type of table data (pg_backup_custom.c BLK_DATA). */
+export const BLK_DATA = 1;
 const BLK_BLOBS = 3;
 /** Archive versions whose header and TOC layout this reader knows (PostgreSQL 9.0 to 17+). */
 const MIN_VERSION = version(1, 12, 0);

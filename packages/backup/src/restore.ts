@@ -222,7 +222,7 @@ async function restoreOverlapped(
     complete: () => addDataOffsets(file.path, indexer, o.log),
     workDir: work,
     jobs: o.jobs,
-    signal: o.signal ?? new AbortController().signal,
+    ...(o.signal ? { signal: o.signal } : {}),
   }).catch((e: unknown) => {
     // A failure of the restore itself stops the fetch; one caused by the fetch failing does not
     // (the fetch is busy finding out which checksum failed).
@@ -233,7 +233,7 @@ async function restoreOverlapped(
   if (f.status === 'rejected' && !stopFetch.signal.aborted) throw f.reason;
   if (r.status === 'rejected') throw r.reason;
   if (f.status === 'rejected') throw f.reason;
-  return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: r.value.streamed };
+  return { fetchMs, pgRestoreMs: Date.now() - p0, overlapped: r.value.overlapped };
 }
 
 /** What every pg_restore run (and COPY session) of this restore shares. */

@@ -7,7 +7,7 @@ import { ActionError, errorMessage, type Logger } from '@ralph-deploy/common';
 import { connect, type PgClient } from '@ralph-deploy/postgres';
 import type { ArchiveToc, DataOffsetIndexer, TocEntry } from './archive-offsets.js';
 import type { GrowingFile } from './growing-file.js';
-import { runPgRestore, type PgRestoreRun } from './pg-restore.js';
+import { describePgRestore, runPgRestore, type PgRestoreRun } from './pg-restore.js';
 import { ownTable, planRestore, type RestorePlan } from './restore-plan.js';
 import { tableData, WindowPool } from './table-data.js';
 
@@ -29,15 +29,7 @@ export interface StreamedRestoreOptions {
   maintenanceWorkMem?: string;
   log: Logger;
   /** Stops everything (pg_restore is killed, COPY connections closed). */
-  signal: AbortSignal;
-}
-
-export interface StreamedRestoreResult {
-  /** Whether the restore ran while the archive arrived; otherwise `reason` says why not. */
-  streamed: boolean;
-  reason?: string;
-  /** Tables loaded by COPY as the archive arrived. */
-  tables: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,14 +39,14 @@ export interface StreamedRestoreResult {
  * archive is complete and verified. A failure anywhere stops everything and is thrown; the
  * caller drops the half-restored database (which is why this is only for a database of our own).
  */
-export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<StreamedRestoreResult> {
+export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<{ overlapped: boolean }> {
   const toc = await o.indexer.toc;
   const plan = toc
     ? planRestore(toc)
     : `the archive could not be read as it arrived (${o.indexer.problem ?? 'no TOC'})`;
   // a failure inside stops the rest (pg_restore runs are killed), not the fetch
   const stop = new AbortController();
-  const signal = AbortSignal.any([o.signal, stop.signal]);
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const base: Omit<PgRestoreRun, 'jobs'> = {
     pgRestore: o.pgRestore,
     file: o.file.path,
@@ -65,10 +57,12 @@ export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<S
     signal,
   };
   if (typeof plan === 'string' || !toc) {
+    o.log.info(`restoring once the archive is complete: ${String(plan)}`);
     await o.fetched;
     await o.complete();
+    o.log.info(describePgRestore({ jobs: o.jobs, targetUrl: o.targetUrl }));
     await runPgRestore({ ...base, jobs: o.jobs });
-    return { streamed: false, reason: String(plan), tables: 0 };
+    return { overlapped: false };
   }
   o.log.info(
     `restoring while the archive arrives: the schema (${plan.pre.length} entries), the data of ${plan.copies.length} tables by COPY as each arrives (${o.jobs} at a time) with each table's own indexes and constraints as soon as it is loaded, then ${plan.rest.length} remaining entries`,
@@ -76,7 +70,7 @@ export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<S
   await o.file.waitFor(toc.end);
   await runPgRestore({ ...base, jobs: 1, list: await listFile(o.workDir, 'schema', plan.pre) });
   await new Scheduler(o, toc, plan, base, stop).run();
-  return { streamed: true, tables: plan.copies.length };
+  return { overlapped: true };
 }
 
 async function listFile(dir: string, name: string, entries: TocEntry[]): Promise<string> {

@@ -1,9 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ActionError } from '@ralph-deploy/common';
-import { decodeInt } from './archive-offsets.js';
+import { BLK_DATA, decodeInt } from './archive-offsets.js';
 
-/** Block type of table data in a custom-format archive (pg_backup_custom.c BLK_DATA). */
-const BLK_DATA = 1;
 /** How much of the archive one read takes. */
 const WINDOW = 1024 * 1024;
 /**
