@@ -83,11 +83,15 @@ async function exists(database: string): Promise<boolean> {
   return r.rows[0]!.n === 1;
 }
 
-/** The store, except that the object `key` stops after `at` bytes until `gate` resolves. */
-function gatedStore(inner: BackupStore, key: string, at: number, gate: Promise<void>): BackupStore {
+/** The store, except that `manifest`'s dump stops half-way until open() is called. */
+function heldAtHalf(manifest: Manifest): { store: BackupStore; open: () => void } {
+  const dump = manifest.objects.find((o) => o.kind === 'database')!;
+  const at = Math.floor(dump.sizeBytes / 2);
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
   const get = async (k: string, signal?: AbortSignal): Promise<Readable> => {
-    const body = await inner.get(k, signal);
-    if (k !== key) return body;
+    const body = await store.get(k, signal);
+    if (k !== dump.key) return body;
     return Readable.from(
       (async function* () {
         let sent = 0;
@@ -102,8 +106,12 @@ function gatedStore(inner: BackupStore, key: string, at: number, gate: Promise<v
       })(),
     );
   };
-  return Object.assign(Object.create(inner) as BackupStore, { get });
+  return { store: Object.assign(Object.create(store) as BackupStore, { get }), open };
 }
+
+/** Counts the restore's open COPY into z_last in `database` (1 while it loads). */
+const loadingLast = (database: string) =>
+  `select count(*)::int as n from pg_stat_activity where datname = '${database}' and application_name = 'ralph-deploy restore' and query like 'COPY public.z_last %'`;
 
 async function count(database: string, sql: string): Promise<number> {
   try {
@@ -156,19 +164,15 @@ describe('a restore into a database of its own', () => {
   }, 120_000);
 
   it('loads and indexes the first table while the rest of the archive has not arrived', async () => {
-    const dump = gated.objects.find((o) => o.kind === 'database')!;
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    const held = gatedStore(store, dump.key, Math.floor(dump.sizeBytes / 2), gate);
+    const held = heldAtHalf(gated);
     const restoring = runRestore({
-      store: held,
+      store: held.store,
       manifest: gated,
       targetUrl: pg.urlFor('gate_copy'),
       jobs: 2,
       clean: false,
       log: memoryLogger(),
     });
-    const loadingLast = `select count(*)::int as n from pg_stat_activity where datname = 'gate_copy' and application_name = 'ralph-deploy restore' and query like 'COPY public.z_last %'`;
     let seen: { first: number; index: number; loadingLast: number } | undefined;
     try {
       await waitFor(
@@ -181,10 +185,10 @@ describe('a restore into a database of its own', () => {
         first: await count('gate_copy', 'select count(*)::int as n from a_first'),
         index: 1,
         // (its rows cannot be counted: the load holds the lock of the TRUNCATE before it)
-        loadingLast: await count('postgres', loadingLast),
+        loadingLast: await count('postgres', loadingLast('gate_copy')),
       };
     } finally {
-      open();
+      held.open();
     }
     expect(seen).toEqual({ first: 2000, index: 1, loadingLast: 1 });
     await expect(restoring).resolves.toMatchObject({ overlapped: true });
@@ -192,13 +196,10 @@ describe('a restore into a database of its own', () => {
   }, 120_000);
 
   it('a failure midway stops the fetch, names the table, and drops the database it created', async () => {
-    const dump = gated.objects.find((o) => o.kind === 'database')!;
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    const held = gatedStore(store, dump.key, Math.floor(dump.sizeBytes / 2), gate);
+    const held = heldAtHalf(gated);
     const log = memoryLogger();
     const restoring = runRestore({
-      store: held,
+      store: held.store,
       manifest: gated,
       targetUrl: pg.urlFor('gate_broken'),
       jobs: 2,
@@ -211,20 +212,12 @@ describe('a restore into a database of its own', () => {
       (e: unknown) => e,
     );
     try {
-      await waitFor(
-        async () =>
-          (await count(
-            'postgres',
-            `select count(*)::int as n from pg_stat_activity where datname = 'gate_broken' and application_name = 'ralph-deploy restore' and query like 'COPY public.z_last %'`,
-          )) === 1,
-        60_000,
-        "z_last's COPY",
-      );
+      await waitFor(async () => (await count('postgres', loadingLast('gate_broken'))) === 1, 60_000, "z_last's COPY");
       await pg.query(
         `select pg_terminate_backend(pid) from pg_stat_activity where datname = 'gate_broken' and application_name = 'ralph-deploy restore'`,
       );
     } finally {
-      open();
+      held.open();
     }
     const error = await settled;
     expect((error as Error).message).toMatch(/^loading the data of public\.z_last failed: /);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataOffsetIndexer, writeDataOffsets } from '../src/archive-offsets.js';
 import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
+import { PG_BIN, dumpToPipe, pgArgs } from './pg-dump.js';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 let pg: PostgresService;
 let dir: string;
 
@@ -36,24 +36,14 @@ afterAll(async () => {
   await pg?.stop();
 }, 60_000);
 
-function dumpArgs(extra: string[]): string[] {
-  return ['--format=custom', ...extra, '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'src'];
-}
-
 /** pg_dump's archive as written to a pipe: no data offsets in its table of contents. */
-async function dumpToPipe(extra: string[] = ['--compress=0']): Promise<Buffer> {
-  const child = spawn(`${PG_BIN}/pg_dump`, dumpArgs(extra), {
-    env: { ...process.env, PGPASSWORD: pg.password },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const chunks: Buffer[] = [];
-  for await (const c of child.stdout) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+function dumpPiped(extra: string[] = ['--compress=0']): Promise<Buffer> {
+  return dumpToPipe(pg, 'src', extra);
 }
 
 /** The same archive written by pg_dump to a file, where it fills the offsets in itself. */
 function dumpToFile(path: string, extra: string[] = ['--compress=0']): Promise<Buffer> {
-  const r = spawnSync(`${PG_BIN}/pg_dump`, [...dumpArgs(extra), '-f', path], {
+  const r = spawnSync(`${PG_BIN}/pg_dump`, ['--format=custom', ...extra, ...pgArgs(pg, 'src'), '-f', path], {
     env: { ...process.env, PGPASSWORD: pg.password },
     encoding: 'utf8',
   });
@@ -95,7 +85,7 @@ describe('data offsets for a streamed custom-format archive', () => {
   it.each([1, 7, 4096, 1 << 30])(
     'writes the offsets pg_dump writes on a seekable file (chunks of %i bytes)',
     async (chunk) => {
-      const piped = await dumpToPipe();
+      const piped = await dumpPiped();
       const seekable = await dumpToFile(join(dir, `seekable-${chunk}.dump`));
       // Without offsets the archives differ beyond the header: the test can fail.
       expect(differences(piped, seekable).some((p) => p >= HEADER_TIME_END)).toBe(true);
@@ -116,7 +106,7 @@ describe('data offsets for a streamed custom-format archive', () => {
   );
 
   it('handles archives that pg_dump compressed itself', async () => {
-    const piped = await dumpToPipe(['--compress=6']);
+    const piped = await dumpPiped(['--compress=6']);
     const seekable = await dumpToFile(join(dir, 'seekable-z6.dump'), ['--compress=6']);
     const { indexer } = await index(piped, 65536);
     const file = join(dir, 'patched-z6.dump');
@@ -134,7 +124,7 @@ describe('data offsets for a streamed custom-format archive', () => {
 
   it('a patched archive restores in parallel to the same data', async () => {
     const file = join(dir, 'restore.dump');
-    const piped = await dumpToPipe();
+    const piped = await dumpPiped();
     await writeFile(file, piped);
     const { indexer } = await index(piped, 65536);
     await writeDataOffsets(file, indexer.index()!);
@@ -159,7 +149,7 @@ describe('data offsets for a streamed custom-format archive', () => {
     expect(notArchive.indexer.index()).toBeUndefined();
     expect(notArchive.indexer.problem).toBe('not a pg_dump custom-format archive');
 
-    const piped = await dumpToPipe();
+    const piped = await dumpPiped();
     const truncated = piped.subarray(0, piped.length - 1000);
     const cut = await index(truncated, 4096);
     expect(cut.passed.equals(truncated)).toBe(true);

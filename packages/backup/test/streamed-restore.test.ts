@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { GrowingFile } from '../src/growing-file.js';
 import { ownTable, planRestore, type RestorePlan } from '../src/restore-plan.js';
 import { tableData, WindowPool } from '../src/table-data.js';
 import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
+import { PG_BIN, dumpToPipe, pgArgs } from './pg-dump.js';
 import { RICH_SQL } from '../../../test/backup/helpers/fixtures.js';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 let pg: PostgresService;
 let dir: string;
 
@@ -28,15 +28,8 @@ afterAll(async () => {
 }, 60_000);
 
 /** pg_dump --compress=0 to a pipe, as the backup runs it. */
-async function dump(extra: string[] = []): Promise<Buffer> {
-  const child = spawn(
-    `${PG_BIN}/pg_dump`,
-    ['--format=custom', '--compress=0', ...extra, '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'src'],
-    { env: { ...process.env, PGPASSWORD: pg.password }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const chunks: Buffer[] = [];
-  for await (const c of child.stdout) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+function dump(extra: string[] = []): Promise<Buffer> {
+  return dumpToPipe(pg, 'src', ['--compress=0', ...extra]);
 }
 
 async function read(bytes: Buffer): Promise<{ toc: ArchiveToc; blocks: ReadonlyMap<number, number> }> {
@@ -49,11 +42,10 @@ async function read(bytes: Buffer): Promise<{ toc: ArchiveToc; blocks: ReadonlyM
 
 /** COPY ... TO STDOUT of a table, as pg_dump writes it (text, tabs, \N). */
 function copyOut(table: string): Buffer {
-  const r = spawnSync(
-    `${PG_BIN}/psql`,
-    ['-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'src', '-c', `copy ${table} to stdout`],
-    { env: { ...process.env, PGPASSWORD: pg.password }, maxBuffer: 256 * 1024 * 1024 },
-  );
+  const r = spawnSync(`${PG_BIN}/psql`, [...pgArgs(pg, 'src'), '-c', `copy ${table} to stdout`], {
+    env: { ...process.env, PGPASSWORD: pg.password },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`psql: ${r.stderr.toString()}`);
   return r.stdout;
 }
