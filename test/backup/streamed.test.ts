@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { memoryLogger } from '../../packages/common/src/index.js';
-import { openStore, runBackup, runRestore, type BackupStore, type Manifest } from '../../packages/backup/src/index.js';
+import {
+  openStore,
+  runBackup,
+  runRestore,
+  type BackupStore,
+  type ByteRange,
+  type Manifest,
+} from '../../packages/backup/src/index.js';
 import { startPostgres, waitFor, type PostgresService } from '../harness/services.js';
 import { RICH_SQL, tableChecksums } from './helpers/fixtures.js';
 
@@ -89,12 +96,12 @@ function heldAtHalf(manifest: Manifest): { store: BackupStore; open: () => void 
   const at = Math.floor(dump.sizeBytes / 2);
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
-  const get = async (k: string, signal?: AbortSignal): Promise<Readable> => {
-    const body = await store.get(k, signal);
+  const get = async (k: string, signal?: AbortSignal, range?: ByteRange): Promise<Readable> => {
+    const body = await store.get(k, signal, range);
     if (k !== dump.key) return body;
     return Readable.from(
       (async function* () {
-        let sent = 0;
+        let sent = range?.start ?? 0;
         for await (const chunk of body as AsyncIterable<Buffer>) {
           if (sent <= at && sent + chunk.length > at) {
             yield chunk.subarray(0, at - sent);

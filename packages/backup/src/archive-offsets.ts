@@ -80,7 +80,7 @@ export interface ArchiveIndex {
   /** TOC entries that have (or could have) a data block. */
   entries: TocEntry[];
   /** dumpId -> absolute position of its block's type byte. */
-  blocks: Map<number, number>;
+  blocks: ReadonlyMap<number, number>;
 }
 
 /** Entries whose SQL the restore session needs (pg_restore applies them to every connection). */
@@ -198,10 +198,11 @@ const enum Expect {
 }
 
 /**
- * A pass-through stream that indexes a custom-format archive on the way. Anything it does not
- * understand turns indexing off (index() then returns undefined) and never disturbs the bytes.
+ * Reads a custom-format archive pushed to it in order, chunk by chunk: the header and TOC, then only
+ * the block framing, noting where each data block starts. Anything it does not understand stops
+ * the scan (`problem` says why) and is never an error of its own: the bytes are someone else's.
  */
-export class DataOffsetIndexer extends Transform {
+export class ArchiveScanner {
   private head: Buffer[] = [];
   private headBytes = 0;
   private parsed: ArchiveToc | undefined;
@@ -216,62 +217,51 @@ export class DataOffsetIndexer extends Transform {
   /** A partly received int (sign + intSize bytes). */
   private partial: number[] = [];
   private tocSettled!: (toc: ArchiveToc | undefined) => void;
-  /**
-   * The header and TOC once they have streamed past; undefined when the archive cannot be read
-   * (see problem) or ended first. 'block' events (dumpId, position) follow as each data block starts.
-   */
+  /** The header and TOC once they have been pushed; undefined when unreadable or ended first. */
   readonly toc: Promise<ArchiveToc | undefined> = new Promise((resolve) => (this.tocSettled = resolve));
 
-  constructor() {
-    super({ highWaterMark: 4 * 1024 * 1024 });
-  }
+  /** `onBlock` hears of each data block as soon as its header has been pushed. */
+  constructor(private readonly onBlock?: (dumpId: number, at: number) => void) {}
 
   /** Where each data block found so far starts. */
   get blockPositions(): ReadonlyMap<number, number> {
     return this.blocks;
   }
 
-  /** Why the archive could not be indexed, if it could not. */
+  /** Why the archive could not be read, if it could not. */
   get problem(): string | undefined {
     return this.failure;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.failure === undefined) {
-      try {
-        this.consume(chunk);
-      } catch (e: unknown) {
-        this.failure = e instanceof Error ? e.message : String(e);
-        this.head = [];
-        this.tocSettled(undefined);
-      }
+  /** Bytes pushed so far. */
+  get position(): number {
+    return this.parsed ? this.pos : this.headBytes;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.failure !== undefined) return;
+    try {
+      this.consume(chunk);
+    } catch (e: unknown) {
+      this.failure = e instanceof Error ? e.message : String(e);
+      this.head = [];
+      this.tocSettled(undefined);
     }
-    cb(null, chunk);
   }
 
-  override _flush(cb: TransformCallback): void {
+  /** Everything was pushed (or the stream broke off): the TOC settles either way. */
+  end(): void {
     this.tocSettled(this.failure === undefined ? this.parsed : undefined);
-    cb();
   }
 
-  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
-    this.tocSettled(undefined);
-    cb(error);
-  }
-
-  /** The offsets found; undefined when the archive was not indexable or ended mid-block. */
+  /** The offsets found; undefined when the archive was not readable or ended mid-block. */
   index(): ArchiveIndex | undefined {
     if (this.failure !== undefined || !this.parsed) return undefined;
     if (this.expect !== Expect.BlockType || this.skip > 0 || this.partial.length > 0) {
       this.failure = 'the archive ends inside a data block';
       return undefined;
     }
-    return {
-      version: this.parsed.versionText,
-      offSize: this.parsed.offSize,
-      entries: this.parsed.entries.filter((e) => e.flag !== OFFSET_NO_DATA),
-      blocks: this.blocks,
-    };
+    return indexOf(this.parsed, this.blocks);
   }
 
   private consume(chunk: Buffer): void {
@@ -360,7 +350,7 @@ export class DataOffsetIndexer extends Transform {
       case Expect.BlockId:
         if (this.blocks.has(value)) throw new NotIndexable(`two data blocks for entry ${value}`);
         this.blocks.set(value, this.blockStart);
-        this.emit('block', value, this.blockStart);
+        this.onBlock?.(value, this.blockStart);
         this.expect = this.inBlobs ? Expect.BlobOid : Expect.ChunkLength;
         return;
       case Expect.BlobOid:
@@ -374,6 +364,67 @@ export class DataOffsetIndexer extends Transform {
       case Expect.BlockType:
         return;
     }
+  }
+}
+
+/**
+ * A pass-through stream that indexes a custom-format archive on the way (see ArchiveScanner) and
+ * emits 'block' (dumpId, position) as each data block starts. It never disturbs the bytes.
+ */
+export class DataOffsetIndexer extends Transform {
+  private readonly scanner = new ArchiveScanner((id, at) => this.emit('block', id, at));
+  /** The header and TOC once they have streamed past; undefined when unreadable or ended first. */
+  readonly toc = this.scanner.toc;
+
+  constructor() {
+    super({ highWaterMark: 4 * 1024 * 1024 });
+  }
+
+  get blockPositions(): ReadonlyMap<number, number> {
+    return this.scanner.blockPositions;
+  }
+
+  get problem(): string | undefined {
+    return this.scanner.problem;
+  }
+
+  index(): ArchiveIndex | undefined {
+    return this.scanner.index();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.scanner.push(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.scanner.end();
+    cb();
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    this.scanner.end();
+    cb(error);
+  }
+}
+
+/** The index of an archive whose block positions are known from elsewhere (a backup's manifest). */
+export function indexOf(toc: ArchiveToc, blocks: ReadonlyMap<number, number>): ArchiveIndex {
+  return {
+    version: toc.versionText,
+    offSize: toc.offSize,
+    entries: toc.entries.filter((e) => e.flag !== OFFSET_NO_DATA),
+    blocks,
+  };
+}
+
+/** The header and TOC at the start of `buf`; throws a plain Error when `buf` does not hold them whole. */
+export function readArchiveHead(buf: Buffer): ArchiveToc {
+  try {
+    return parseHeaderAndToc(buf);
+  } catch (e: unknown) {
+    if (e instanceof NeedMore) throw new Error('the archive ends inside its table of contents', { cause: e });
+    throw e;
   }
 }
 

@@ -4,6 +4,7 @@ import { packPaths, planArchive } from './archive.js';
 import { compressor, fileSuffix, type Compression } from './compression.js';
 import { describeDatabase } from './database.js';
 import { Digest } from './digest.js';
+import { FramedCompressor } from './frames.js';
 import { startDump } from './dump.js';
 import { newBackupId } from './ids.js';
 import { MANIFEST_VERSION, manifestKey, type Manifest, type ManifestObject } from './manifest.js';
@@ -23,6 +24,8 @@ export interface BackupOptions {
   log: Logger;
   signal?: AbortSignal;
   now?: () => Date;
+  /** How big a frame grows before a data block starts a new one (frames.ts FRAME_BYTES). */
+  frameBytes?: number;
 }
 
 export interface BackupResult {
@@ -132,17 +135,27 @@ async function storeStream(
 ): Promise<ManifestObject> {
   const raw = new Digest({ hash: false }); // the compressor checksums the content (see ManifestObject)
   const stored = new Digest();
+  // The dump is stored in frames a restore can fetch in any order (frames.ts).
+  const framed = kind === 'database' ? new FramedCompressor(o.compression, o.level, o.frameBytes) : undefined;
   // The callback form returns the last stream for store.put to read; an error anywhere destroys
   // every stream with it, so put() fails too and commits nothing.
   const body = pipeline(
     source,
     raw,
-    compressor(o.compression, o.level),
+    framed ?? compressor(o.compression, o.level),
     stored,
     () => undefined,
   ) as unknown as Readable;
   written.push(key);
   await store.put(key, body, { expectedSize: expectedRaw, ...(o.signal ? { signal: o.signal } : {}) });
-  o.log.info(`${key}: ${raw.bytes} bytes -> ${stored.bytes} bytes stored, sha256 ${stored.sha256()}`);
-  return { key, kind, sizeBytes: stored.bytes, sha256: stored.sha256(), rawBytes: raw.bytes };
+  const pieces = framed && framed.frames.length > 1 ? ` in ${framed.frames.length} frames` : '';
+  o.log.info(`${key}: ${raw.bytes} bytes -> ${stored.bytes} bytes stored${pieces}, sha256 ${stored.sha256()}`);
+  return {
+    key,
+    kind,
+    sizeBytes: stored.bytes,
+    sha256: stored.sha256(),
+    rawBytes: raw.bytes,
+    ...(framed && framed.frames.length > 1 ? { frames: framed.frames, blocks: [...framed.blocks] } : {}),
+  };
 }

@@ -5,7 +5,9 @@ import { ActionError, errorMessage } from '@ralph-deploy/common';
 import { decompressor, type Compression } from './compression.js';
 import { Digest } from './digest.js';
 import type { ManifestObject } from './manifest.js';
-import type { BackupStore } from './storage/types.js';
+import type { FrameFile } from './frame-file.js';
+import type { ManifestFrame } from './frames.js';
+import type { BackupStore, ByteRange } from './storage/types.js';
 import type { GrowingFile } from './growing-file.js';
 
 /**
@@ -74,10 +76,11 @@ async function storedDigest(
   store: BackupStore,
   key: string,
   signal?: AbortSignal,
+  range?: ByteRange,
 ): Promise<{ sha256: string; bytes: number }> {
   const d = new Digest();
   await pipeline(
-    await store.get(key, signal),
+    await store.get(key, signal, range),
     d,
     new Writable({ write: (_c, _e, cb) => cb() }),
     signal ? { signal } : {},
@@ -105,5 +108,103 @@ export async function fetchToFile(
     file.destroy();
     await rm(file.path, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Fetches a framed object (frames.ts) into `file`, two frames at a time: one reader takes them in
+ * order (the header and TOC come first, then the tables as pg_dump wrote them), the other takes
+ * the biggest left, so the longest table load can start at once. Each frame's sha256 and sizes
+ * are checked against the manifest; the manifest's frames cover the object exactly (parseManifest).
+ * On any failure the other reader stops and readers of the file are told.
+ */
+export async function fetchFrames(
+  store: BackupStore,
+  object: ManifestObject,
+  compression: Compression,
+  file: FrameFile,
+  signal?: AbortSignal,
+): Promise<void> {
+  const frames = object.frames ?? [];
+  const left = frames.map((_f, i) => i);
+  const inOrder = () => left.shift();
+  const biggest = () => {
+    const size = (k: number) => (frames[left[k] as number] as ManifestFrame).rawSize;
+    let best = 0;
+    for (let k = 1; k < left.length; k++) if (size(k) > size(best)) best = k;
+    return left.splice(best, 1)[0];
+  };
+  const stop = new AbortController();
+  const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const worker = async (take: () => number | undefined) => {
+    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, compression, file, i, stopped);
+  };
+  let first: unknown;
+  const readers = [inOrder, biggest].map((take) =>
+    worker(take).catch((e: unknown) => {
+      if (first === undefined) {
+        // the other reader stops, and readers of the file hear of it now, not once both are done
+        first = e;
+        stop.abort(e);
+        void file.fail(e instanceof Error ? e : new Error(String(e)));
+      }
+      throw e;
+    }),
+  );
+  await Promise.allSettled(readers);
+  if (first !== undefined) throw first;
+  await file.finish();
+}
+
+async function fetchFrame(
+  store: BackupStore,
+  object: ManifestObject,
+  compression: Compression,
+  file: FrameFile,
+  i: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const frame = (object.frames as ManifestFrame[])[i] as ManifestFrame;
+  const range = { start: frame.offset, end: frame.offset + frame.size };
+  const which = `${object.key} (frame ${i + 1} of ${(object.frames as ManifestFrame[]).length}, bytes ${range.start}-${range.end - 1})`;
+  const stored = new Digest();
+  const body = await store.get(object.key, signal, range);
+  try {
+    await pipeline(
+      body,
+      stored,
+      decompressor(compression),
+      new Writable({
+        highWaterMark: 4 * 1024 * 1024,
+        write: (chunk: Buffer, _e, cb) => {
+          if (file.written(i) + chunk.length > frame.rawSize)
+            return cb(new ActionError(`${which} decompresses to more than the ${frame.rawSize} bytes backed up`));
+          file.write(i, chunk).then(() => cb(), cb);
+        },
+      }),
+      { signal },
+    );
+  } catch (e: unknown) {
+    body.destroy();
+    if (signal.aborted) throw e;
+    const actual = await storedDigest(store, object.key, signal, range).catch(() => undefined);
+    if (actual && (actual.sha256 !== frame.sha256 || actual.bytes !== frame.size)) {
+      throw new ActionError(
+        `${which} failed its checksum: sha256 ${actual.sha256} (${actual.bytes} bytes), the manifest says ${frame.sha256} (${frame.size} bytes)`,
+        { cause: e },
+      );
+    }
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ZSTD_error_|Z_)/.test(code))
+      throw new ActionError(`${which} does not decompress to what was backed up: ${errorMessage(e)}`, { cause: e });
+    throw e;
+  }
+  if (stored.sha256() !== frame.sha256 || stored.bytes !== frame.size) {
+    throw new ActionError(
+      `${which} failed its checksum: sha256 ${stored.sha256()} (${stored.bytes} bytes), the manifest says ${frame.sha256} (${frame.size} bytes)`,
+    );
+  }
+  if (file.written(i) !== frame.rawSize) {
+    throw new ActionError(`${which} decompressed to ${file.written(i)} bytes, the manifest says ${frame.rawSize}`);
   }
 }

@@ -1,5 +1,6 @@
 import type { ArchivedPath } from './archive.js';
 import type { Compression } from './compression.js';
+import { framesProblem, type ManifestFrame } from './frames.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_VERSION = 1;
@@ -20,6 +21,13 @@ export interface ManifestObject {
    * sha256 pass per GiB.
    */
   rawSha256?: string;
+  /**
+   * The independently compressed pieces the object is stored as (see frames.ts), each with its own
+   * sha256; absent for objects stored as one piece.
+   */
+  frames?: ManifestFrame[];
+  /** The database dump's data blocks: [dumpId, position in the decompressed archive]. */
+  blocks?: Array<[number, number]>;
 }
 
 export interface TableEstimate {
@@ -94,6 +102,21 @@ export function parseManifest(text: string, expectedId: string): Manifest {
       typeof x.sizeBytes !== 'number'
     ) {
       throw new Error(`manifest object ${JSON.stringify(x.key)} is malformed`);
+    }
+    const problem = x.frames === undefined ? undefined : framesProblem(x.frames, x.sizeBytes, x.rawBytes);
+    if (problem) throw new Error(`manifest object ${JSON.stringify(x.key)} has malformed frames: ${problem}`);
+    if (
+      x.blocks !== undefined &&
+      (!Array.isArray(x.blocks) ||
+        !x.blocks.every(
+          (b) =>
+            Array.isArray(b) &&
+            b.length === 2 &&
+            b.every((n) => Number.isSafeInteger(n) && n >= 0) &&
+            (b[1] as number) < x.rawBytes,
+        ))
+    ) {
+      throw new Error(`manifest object ${JSON.stringify(x.key)} has malformed block positions`);
     }
   }
   return { ...o, paths: Array.isArray(o.paths) ? o.paths : [] } as Manifest;

@@ -5,13 +5,12 @@ import { Writable } from 'node:stream';
 import { ActionError, errorMessage, redactUrl, type Logger } from '@ralph-deploy/common';
 import { withDatabase } from '@ralph-deploy/postgres';
 import { extractArchive } from './archive.js';
-import { DataOffsetIndexer, writeDataOffsets } from './archive-offsets.js';
 import { dropDatabase, ensureDatabase, userObjectCount } from './database.js';
-import { GrowingFile } from './growing-file.js';
 import { describePgRestore, runPgRestore } from './pg-restore.js';
 import { restoreWhileFetching } from './streamed-restore.js';
 import { scratchDir, scratchPrefix } from './scratch.js';
-import { fetchToFile, fetchVerified } from './fetch.js';
+import { fetchVerified } from './fetch.js';
+import { addDataOffsets, startDownload, type ArchiveDownload } from './download.js';
 import type { Manifest, ManifestObject } from './manifest.js';
 import { findTool, requireToolMajor, type ToolInfo } from './pgtools.js';
 import type { BackupStore } from './storage/types.js';
@@ -144,17 +143,16 @@ async function restoreInto(
       );
     }
 
-    const file = new GrowingFile(join(work, 'database.dump'));
-    const indexer = new DataOffsetIndexer();
     // Into a database of our own (new, so droppable if anything fails) the restore runs while the
     // archive arrives; into one that existed, only after every checksum has been verified.
     const overlap = (created || o.freshTarget === true) && !o.clean;
     log.info(
       `fetching ${o.store.locationOf(dumpObject.key)} (${dumpObject.sizeBytes} bytes), checking its sha256 and decompressing it into ${scratch.dir}${scratch.inMemory ? ' (memory)' : ''}`,
     );
+    const path = join(work, 'database.dump');
     const timing = overlap
-      ? await restoreOverlapped(o, pgRestore.path, dumpObject, file, indexer, work, t0)
-      : await restoreAfterFetch(o, pgRestore.path, dumpObject, file, indexer, t0);
+      ? await restoreOverlapped(o, pgRestore.path, dumpObject, path, work, t0)
+      : await restoreAfterFetch(o, pgRestore.path, dumpObject, path, t0);
 
     if (staging && o.restoreDir) await moveIntoPlace(staging, o.restoreDir, o.clean);
     return {
@@ -176,18 +174,18 @@ async function restoreAfterFetch(
   o: RestoreOptions,
   pgRestore: string,
   dump: ManifestObject,
-  file: GrowingFile,
-  indexer: DataOffsetIndexer,
+  path: string,
   t0: number,
 ): Promise<Timing> {
-  await fetchToFile(o.store, dump, o.manifest.compression.algorithm, file, o.signal, indexer);
-  await addDataOffsets(file.path, indexer, o.log);
+  const download = startDownload(o.store, dump, o.manifest.compression.algorithm, path, o.signal);
+  await download.fetched;
+  await addDataOffsets(download, o.log);
   const fetchMs = Date.now() - t0;
   const p0 = Date.now();
   o.log.info(describePgRestore({ jobs: o.jobs, clean: o.clean, targetUrl: o.targetUrl }));
   await runPgRestore({
     pgRestore,
-    file: file.path,
+    file: path,
     ...sessionOptions(o),
     jobs: o.jobs,
     clean: o.clean,
@@ -201,32 +199,28 @@ async function restoreOverlapped(
   o: RestoreOptions,
   pgRestore: string,
   dump: ManifestObject,
-  file: GrowingFile,
-  indexer: DataOffsetIndexer,
+  path: string,
   work: string,
   t0: number,
 ): Promise<Timing> {
   const stopFetch = new AbortController();
   const fetchSignal = o.signal ? AbortSignal.any([o.signal, stopFetch.signal]) : stopFetch.signal;
   let fetchMs = 0;
-  const fetched = fetchToFile(o.store, dump, o.manifest.compression.algorithm, file, fetchSignal, indexer).then(
-    () => void (fetchMs = Date.now() - t0),
-  );
+  const download: ArchiveDownload = startDownload(o.store, dump, o.manifest.compression.algorithm, path, fetchSignal);
+  const fetched = download.fetched.then(() => void (fetchMs = Date.now() - t0));
   const p0 = Date.now();
   const restoring = restoreWhileFetching({
     pgRestore,
     ...sessionOptions(o),
-    file,
-    indexer,
-    fetched,
-    complete: () => addDataOffsets(file.path, indexer, o.log),
+    download,
+    complete: () => addDataOffsets(download, o.log),
     workDir: work,
     jobs: o.jobs,
     ...(o.signal ? { signal: o.signal } : {}),
   }).catch((e: unknown) => {
     // A failure of the restore itself stops the fetch; one caused by the fetch failing does not
     // (the fetch is busy finding out which checksum failed).
-    if (!file.destroyed) stopFetch.abort(e);
+    if (!download.failed()) stopFetch.abort(e);
     throw e;
   });
   const [f, r] = await Promise.allSettled([fetched, restoring]);
@@ -244,20 +238,6 @@ function sessionOptions(o: RestoreOptions) {
     ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
     log: o.log,
   };
-}
-
-/**
- * The dump was streamed, so its table of contents says nowhere where each table's data starts;
- * writing that in lets every pg_restore worker seek straight to its table.
- */
-async function addDataOffsets(file: string, indexer: DataOffsetIndexer, log: Logger): Promise<void> {
-  const index = indexer.index();
-  if (!index) {
-    log.info(`pg_restore will search the archive for table data (${indexer.problem ?? 'no offsets found'})`);
-    return;
-  }
-  const set = await writeDataOffsets(file, index);
-  log.debug(`archive ${index.version}: data offsets written for ${set} of ${index.entries.length} entries`);
 }
 
 /** Moves each top-level entry of `staging` into `dir`; an existing entry is replaced only with clean. */

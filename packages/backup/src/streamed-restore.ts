@@ -5,20 +5,16 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ActionError, errorMessage, type Logger } from '@ralph-deploy/common';
 import { connect, type PgClient } from '@ralph-deploy/postgres';
-import type { ArchiveToc, DataOffsetIndexer, TocEntry } from './archive-offsets.js';
-import type { GrowingFile } from './growing-file.js';
+import type { ArchiveToc, TocEntry } from './archive-offsets.js';
+import type { ArchiveDownload } from './download.js';
 import { describePgRestore, runPgRestore, type PgRestoreRun } from './pg-restore.js';
 import { ownTable, planRestore, type RestorePlan } from './restore-plan.js';
 import { tableData, WindowPool } from './table-data.js';
 
 export interface StreamedRestoreOptions {
   pgRestore: string;
-  /** The archive, still being written. */
-  file: GrowingFile;
-  /** Watches the archive on its way to the file: its TOC and where each data block starts. */
-  indexer: DataOffsetIndexer;
-  /** Settles when the whole archive is on file with its checksums verified (or failed). */
-  fetched: Promise<void>;
+  /** The archive on its way to the file: its TOC, where each data block starts, when it is all there. */
+  download: ArchiveDownload;
   /** Runs once the archive is complete, before pg_restore reads its data (writes the offsets). */
   complete: () => Promise<void>;
   /** Where the pg_restore list files go. */
@@ -40,16 +36,16 @@ export interface StreamedRestoreOptions {
  * caller drops the half-restored database (which is why this is only for a database of our own).
  */
 export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<{ overlapped: boolean }> {
-  const toc = await o.indexer.toc;
+  const toc = await o.download.toc;
   const plan = toc
     ? planRestore(toc)
-    : `the archive could not be read as it arrived (${o.indexer.problem ?? 'no TOC'})`;
+    : `the archive could not be read as it arrived (${o.download.problem() ?? 'no TOC'})`;
   // a failure inside stops the rest (pg_restore runs are killed), not the fetch
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const base: Omit<PgRestoreRun, 'jobs'> = {
     pgRestore: o.pgRestore,
-    file: o.file.path,
+    file: o.download.path,
     targetUrl: o.targetUrl,
     ...(o.keepOwnership ? { keepOwnership: true } : {}),
     ...(o.maintenanceWorkMem ? { maintenanceWorkMem: o.maintenanceWorkMem } : {}),
@@ -58,7 +54,7 @@ export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<{
   };
   if (typeof plan === 'string' || !toc) {
     o.log.info(`restoring once the archive is complete: ${String(plan)}`);
-    await o.fetched;
+    await o.download.fetched;
     await o.complete();
     o.log.info(describePgRestore({ jobs: o.jobs, targetUrl: o.targetUrl }));
     await runPgRestore({ ...base, jobs: o.jobs });
@@ -67,7 +63,7 @@ export async function restoreWhileFetching(o: StreamedRestoreOptions): Promise<{
   o.log.info(
     `restoring while the archive arrives: the schema (${plan.pre.length} entries), the data of ${plan.copies.length} tables by COPY as each arrives (${o.jobs} at a time) with each table's own indexes and constraints as soon as it is loaded, then ${plan.rest.length} remaining entries`,
   );
-  await o.file.waitFor(toc.end);
+  await o.download.file.waitFor(toc.end);
   await runPgRestore({ ...base, jobs: 1, list: await listFile(o.workDir, 'schema', plan.pre) });
   await new Scheduler(o, toc, plan, base, stop).run();
   return { overlapped: true };
@@ -111,12 +107,12 @@ class Scheduler {
     const onBlock = () => this.pump();
     const signal = this.base.signal as AbortSignal;
     const onAbort = () => this.fail(signal.reason);
-    this.o.indexer.on('block', onBlock);
+    this.o.download.blocks.on('block', onBlock);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await new Promise<void>((resolve, reject) => {
         this.settle = { resolve, reject };
-        this.o.fetched.then(
+        this.o.download.fetched.then(
           () => {
             this.fetched = true;
             this.pump();
@@ -126,7 +122,7 @@ class Scheduler {
         this.pump();
       });
     } finally {
-      this.o.indexer.off('block', onBlock);
+      this.o.download.blocks.off('block', onBlock);
       signal.removeEventListener('abort', onAbort);
       await Promise.allSettled([...this.inflight]);
       await Promise.all(this.clients.map((c) => c.end().catch(() => undefined)));
@@ -144,7 +140,7 @@ class Scheduler {
 
   private pump(): void {
     if (this.failed || this.finishing) return;
-    const blocks = this.o.indexer.blockPositions;
+    const blocks = this.o.download.blocks.blockPositions;
     while (this.busy < this.o.jobs) {
       const i = this.pending.findIndex((e) => blocks.has(e.dumpId));
       if (i < 0) break;
@@ -210,7 +206,7 @@ class Scheduler {
   private async load(entry: TocEntry, at: number): Promise<void> {
     const label = `${entry.namespace ?? ''}.${entry.tag}`;
     const client = this.idle.pop() ?? (await this.newClient());
-    const fh = await open(this.o.file.path, 'r');
+    const fh = await open(this.o.download.path, 'r');
     const t0 = Date.now();
     let bytes = 0;
     try {
@@ -228,7 +224,7 @@ class Scheduler {
       const pool = new WindowPool(
         () => socket !== undefined && copy.writableLength === 0 && socket.writableLength === 0,
       );
-      const data = tableData(this.o.file, fh, at, entry.dumpId, this.toc.intSize, label, pool);
+      const data = tableData(this.o.download.file, fh, at, entry.dumpId, this.toc.intSize, label, pool);
       await pipeline(async function* () {
         for await (const chunk of data) {
           bytes += chunk.length;

@@ -38,9 +38,12 @@ export class WindowPool {
   }
 }
 
-/** What the reader needs from the file being written: see GrowingFile.waitFor. */
+/**
+ * What the reader needs from the file being written (GrowingFile, FrameFile): resolves with the end
+ * of the bytes on file that run on from `from` once that reaches `at`, or once the file is complete.
+ */
 export interface Followable {
-  waitFor(at: number): Promise<number>;
+  waitFor(at: number, from?: number): Promise<number>;
 }
 
 /**
@@ -65,7 +68,7 @@ export async function* tableData(
   let full: Buffer = Buffer.alloc(0);
   /** Reads the next stretch of the archive, at least `min` bytes (waiting for the writer). */
   const read = async (min = 1): Promise<Buffer> => {
-    const size = await file.waitFor(pos + min);
+    const size = await file.waitFor(pos + min, pos);
     if (size < pos + min) throw new ActionError(`the archive ends inside the data of ${label}`);
     full = pool.take();
     if (full.length < min) full = Buffer.allocUnsafe(min);

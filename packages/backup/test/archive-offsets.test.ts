@@ -3,9 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { DataOffsetIndexer, writeDataOffsets } from '../src/archive-offsets.js';
+import type { Compression } from '../src/compression.js';
+import { FrameFile } from '../src/frame-file.js';
+import { FramedCompressor, framesProblem } from '../src/frames.js';
 import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
 import { PG_BIN, dumpToPipe, pgArgs } from './pg-dump.js';
 
@@ -51,23 +56,25 @@ function dumpToFile(path: string, extra: string[] = ['--compress=0']): Promise<B
   return readFile(path);
 }
 
-async function index(bytes: Buffer, chunk: number): Promise<{ indexer: DataOffsetIndexer; passed: Buffer }> {
-  const indexer = new DataOffsetIndexer();
+/** Feeds `bytes` through `stream`, `chunk` bytes at a time; returns what came out. */
+async function feed(bytes: Buffer, chunk: number, stream: Transform): Promise<Buffer> {
   const out: Buffer[] = [];
   const parts = function* () {
     for (let i = 0; i < bytes.length; i += chunk) yield bytes.subarray(i, i + chunk);
   };
-  await pipeline(
-    Readable.from(parts()),
-    indexer,
-    new Writable({
-      write: (c: Buffer, _e, cb) => {
-        out.push(c);
-        cb();
-      },
-    }),
-  );
-  return { indexer, passed: Buffer.concat(out) };
+  const sink = new Writable({
+    write: (c: Buffer, _e, cb) => {
+      out.push(c);
+      cb();
+    },
+  });
+  await pipeline(Readable.from(parts()), stream, sink);
+  return Buffer.concat(out);
+}
+
+async function index(bytes: Buffer, chunk: number): Promise<{ indexer: DataOffsetIndexer; passed: Buffer }> {
+  const indexer = new DataOffsetIndexer();
+  return { indexer, passed: await feed(bytes, chunk, indexer) };
 }
 
 /** Positions where two equally long buffers differ. */
@@ -162,4 +169,130 @@ describe('data offsets for a streamed custom-format archive', () => {
     expect(unknown.indexer.index()).toBeUndefined();
     expect(unknown.indexer.problem).toBe('archive version 1.99 is not known');
   }, 60_000);
+});
+
+/** Runs `bytes` through a FramedCompressor `chunk` bytes at a time; returns it and what it wrote. */
+async function frame(
+  bytes: Buffer,
+  compression: Compression,
+  frameBytes: number,
+  chunk = 65536,
+): Promise<{ framed: FramedCompressor; stored: Buffer }> {
+  const framed = new FramedCompressor(compression, compression === 'gzip' ? 6 : 1, frameBytes);
+  return { framed, stored: await feed(bytes, chunk, framed) };
+}
+
+describe('a dump stored in frames', () => {
+  it.each([
+    ['zstd', 65536],
+    ['gzip', 65536],
+    ['none', 65536],
+    ['zstd', 7],
+  ] as Array<[Compression, number]>)(
+    '%s, fed %i bytes at a time: frames cut at data blocks, each decompressing alone to its slice',
+    async (compression, chunk) => {
+      const archive = await dumpPiped();
+      const { indexer } = await index(archive, 65536);
+      const blocks = [...indexer.blockPositions.values()].sort((a, b) => a - b);
+      const { framed, stored } = await frame(archive, compression, 100_000, chunk);
+      const { frames } = framed;
+
+      expect(framesProblem(frames, stored.length, archive.length)).toBeUndefined();
+      expect(new Map(framed.blocks)).toEqual(new Map(indexer.blockPositions));
+      // the header and TOC alone first, then every frame starts where a data block does
+      expect(frames[0]!.rawSize).toBe(blocks[0]);
+      for (const f of frames.slice(1)) expect(blocks).toContain(f.rawOffset);
+      // a block starts a new frame only once the current one holds frameBytes (big: 20,000 rows)
+      for (const f of frames.slice(1, -1)) expect(f.rawSize).toBeGreaterThanOrEqual(100_000);
+      expect(frames.length).toBeGreaterThanOrEqual(3);
+      for (const f of frames) {
+        const piece = stored.subarray(f.offset, f.offset + f.size);
+        expect(createHash('sha256').update(piece).digest('hex')).toBe(f.sha256);
+        const raw =
+          compression === 'zstd' ? zstdDecompressSync(piece) : compression === 'gzip' ? gunzipSync(piece) : piece;
+        expect(raw.equals(archive.subarray(f.rawOffset, f.rawOffset + f.rawSize))).toBe(true);
+      }
+    },
+  );
+
+  it('cuts nothing in a stream it cannot read as an archive, and still stores it whole', async () => {
+    const bytes = Buffer.concat([Buffer.from('not an archive at all\n'), Buffer.alloc(300_000, 'x')]);
+    const { framed, stored } = await frame(bytes, 'zstd', 1000);
+    expect(framed.frames).toHaveLength(1);
+    expect(framed.blocks.size).toBe(0);
+    expect(zstdDecompressSync(stored).equals(bytes)).toBe(true);
+  });
+
+  it('rejects frames that leave a gap, overlap or do not add up to the object', () => {
+    const sha256 = 'a'.repeat(64);
+    const good = [
+      { offset: 0, size: 10, rawOffset: 0, rawSize: 40, sha256 },
+      { offset: 10, size: 5, rawOffset: 40, rawSize: 20, sha256 },
+    ];
+    expect(framesProblem(good, 15, 60)).toBeUndefined();
+    expect(framesProblem([good[0], { ...good[1]!, offset: 11 }], 16, 60)).toBe(
+      'frame 1 does not follow the one before it',
+    );
+    expect(framesProblem([good[0], { ...good[1]!, rawOffset: 39 }], 15, 59)).toBe(
+      'frame 1 does not follow the one before it',
+    );
+    expect(framesProblem([good[0], { ...good[1]!, sha256: 'nope' }], 15, 60)).toBe(
+      'frame 1 does not follow the one before it',
+    );
+    expect(framesProblem(good, 16, 60)).toBe('the frames add up to 15 bytes (60 decompressed), the object has 16 (60)');
+    expect(framesProblem([], 0, 0)).toBe('frames is not a non-empty list');
+  });
+});
+
+describe('FrameFile', () => {
+  const frames = [
+    { offset: 0, size: 1, rawOffset: 0, rawSize: 4, sha256: '' },
+    { offset: 1, size: 1, rawOffset: 4, rawSize: 6, sha256: '' },
+    { offset: 2, size: 1, rawOffset: 10, rawSize: 5, sha256: '' },
+  ];
+
+  it('follows frames written out of order, and announces blocks as their first byte lands', async () => {
+    const file = new FrameFile(join(dir, 'frames'), frames, [
+      [7, 4],
+      [8, 12],
+    ]);
+    const heard: Array<[number, number]> = [];
+    file.on('block', (id: number, at: number) => heard.push([id, at]));
+    // the last frame first: bytes 10.. are there, 0..10 are not
+    await file.write(2, Buffer.from('kl'));
+    expect(await file.waitFor(11, 10)).toBe(12);
+    expect(heard).toEqual([]);
+    await file.write(2, Buffer.from('mno'));
+    expect(heard).toEqual([[8, 12]]);
+    expect(file.contiguousFrom(0)).toBe(0);
+    const fromStart = file.waitFor(8);
+    await file.write(0, Buffer.from('abcd'));
+    await file.write(1, Buffer.from('ef'));
+    expect(heard).toEqual([
+      [8, 12],
+      [7, 4],
+    ]);
+    await file.write(1, Buffer.from('ghij'));
+    // frame 1 complete: the run from 0 goes on into frame 2, which is complete too
+    expect(await fromStart).toBe(15);
+    await file.finish();
+    expect(await readFile(join(dir, 'frames'), 'utf8')).toBe('abcdefghijklmno');
+    expect(new Map(file.blockPositions)).toEqual(
+      new Map([
+        [7, 4],
+        [8, 12],
+      ]),
+    );
+  });
+
+  it('refuses more bytes than a frame holds, and rejects waiting readers when it fails', async () => {
+    const file = new FrameFile(join(dir, 'failing'), frames, []);
+    await expect(file.write(0, Buffer.from('abcde'))).rejects.toThrow(
+      'frame 1 decompresses to more than the 4 bytes backed up',
+    );
+    const waiting = file.waitFor(3);
+    await file.fail(new Error('gone'));
+    await expect(waiting).rejects.toThrow('gone');
+    expect(file.failed).toBe(true);
+  });
 });

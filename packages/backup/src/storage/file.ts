@@ -4,8 +4,8 @@ import { createReadStream } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import type { Readable } from 'node:stream';
-import type { BackupStore, PendingUpload, PutOptions, StoredObject } from './types.js';
+import { Readable } from 'node:stream';
+import type { BackupStore, ByteRange, PendingUpload, PutOptions, StoredObject } from './types.js';
 
 export const PARTIAL_SUFFIX = '.partial';
 
@@ -48,10 +48,14 @@ export class FileStore implements BackupStore {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, _signal?: AbortSignal, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(key);
     await stat(path); // a missing object fails here, with ENOENT, not later mid-stream
-    return createReadStream(path, { highWaterMark: 256 * 1024 });
+    if (range && range.end <= range.start) return Readable.from([]);
+    return createReadStream(path, {
+      highWaterMark: 256 * 1024,
+      ...(range ? { start: range.start, end: range.end - 1 } : {}),
+    });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

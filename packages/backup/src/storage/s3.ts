@@ -9,9 +9,9 @@ import {
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { errorMessage } from '@ralph-deploy/common';
-import type { BackupStore, PendingUpload, PutOptions, StoredObject } from './types.js';
+import type { BackupStore, ByteRange, PendingUpload, PutOptions, StoredObject } from './types.js';
 
 export type Sse = 'AES256' | 'aws:kms' | 'none';
 
@@ -134,9 +134,14 @@ export class S3Store implements BackupStore {
     }
   }
 
-  async get(key: string, signal?: AbortSignal): Promise<Readable> {
+  async get(key: string, signal?: AbortSignal, range?: ByteRange): Promise<Readable> {
+    if (range && range.end <= range.start) return Readable.from([]);
     const r = await this.client.send(
-      new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }),
+      new GetObjectCommand({
+        Bucket: this.options.bucket,
+        Key: this.fullKey(key),
+        ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
+      }),
       signal ? { abortSignal: signal } : {},
     );
     return r.Body as Readable;

@@ -7,6 +7,12 @@ export interface StoredObject {
   modified: Date;
 }
 
+/** Bytes [start, end) of an object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface PutOptions {
   /** Best guess of the final size; S3 sizes its multipart parts from it. */
   expectedSize?: number;
@@ -31,7 +37,8 @@ export interface BackupStore {
   readonly location: string;
   locationOf(key: string): string;
   put(key: string, body: Readable, options?: PutOptions): Promise<void>;
-  get(key: string, signal?: AbortSignal): Promise<Readable>;
+  /** The object's bytes, or only those of `range` (a frame: see frames.ts). */
+  get(key: string, signal?: AbortSignal, range?: ByteRange): Promise<Readable>;
   head(key: string): Promise<StoredObject | undefined>;
   /** Every object under the root (S3: paginated listing; file: two directory levels). */
   list(): Promise<StoredObject[]>;

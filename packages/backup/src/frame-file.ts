@@ -1,0 +1,137 @@
+import { EventEmitter } from 'node:events';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { ManifestFrame } from './frames.js';
+
+/**
+ * The decompressed archive on file while its frames arrive, several at once and in any order: each
+ * frame is written front to back at its own place. Readers follow it like a GrowingFile
+ * (`waitFor`), and 'block' (dumpId, position) is emitted as the first byte of each data block
+ * (positions from the backup's manifest) reaches the file.
+ */
+export class FrameFile extends EventEmitter {
+  private fh: Promise<FileHandle> | undefined;
+  private readonly done: number[];
+  private readonly blocksOf: Array<Array<[number, number]>>;
+  private readonly announced: number[];
+  private readonly found = new Map<number, number>();
+  private waiters: Array<{ from: number; at: number; resolve: (end: number) => void; reject: (e: Error) => void }> = [];
+  private complete = false;
+  private failure: Error | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly frames: readonly ManifestFrame[],
+    blocks: ReadonlyArray<readonly [number, number]>,
+  ) {
+    super();
+    this.done = frames.map(() => 0);
+    this.announced = frames.map(() => 0);
+    const sorted = [...blocks].sort((a, b) => a[1] - b[1]);
+    this.blocksOf = frames.map((f) =>
+      sorted.filter(([, at]) => at >= f.rawOffset && at < f.rawOffset + f.rawSize).map(([id, at]) => [id, at]),
+    );
+  }
+
+  /** Data blocks whose first byte is on file. */
+  get blockPositions(): ReadonlyMap<number, number> {
+    return this.found;
+  }
+
+  /** Appends to frame `i` (each frame is written in order, by one writer). */
+  async write(i: number, buf: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    const frame = this.frames[i] as ManifestFrame;
+    if ((this.done[i] as number) + buf.length > frame.rawSize)
+      throw new Error(`frame ${i + 1} decompresses to more than the ${frame.rawSize} bytes backed up`);
+    const fh = await (this.fh ??= open(this.path, 'w'));
+    // a regular file takes it all at once unless the disk is full; keep going until it has
+    for (let off = 0; off < buf.length;) {
+      const { bytesWritten } = await fh.write(buf, off, buf.length - off, frame.rawOffset + (this.done[i] as number));
+      if (bytesWritten === 0) throw new Error(`${this.path}: no space left to write`);
+      off += bytesWritten;
+      this.done[i] = (this.done[i] as number) + bytesWritten;
+    }
+    this.announce(i);
+    this.wake();
+  }
+
+  /** Writing stopped before every frame was on file. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Bytes frame `i` has on file. */
+  written(i: number): number {
+    return this.done[i] as number;
+  }
+
+  /** The end of the bytes on file that run on without a gap from `from`. */
+  contiguousFrom(from: number): number {
+    let k = this.frames.findIndex((f) => from < f.rawOffset + f.rawSize);
+    if (k < 0) return Math.max(from, this.total);
+    let end = (this.frames[k] as ManifestFrame).rawOffset + (this.done[k] as number);
+    while (this.done[k] === (this.frames[k] as ManifestFrame).rawSize && k + 1 < this.frames.length) {
+      k++;
+      end = (this.frames[k] as ManifestFrame).rawOffset + (this.done[k] as number);
+    }
+    return Math.max(from, end);
+  }
+
+  /**
+   * Resolves with contiguousFrom(from) once that reaches `at`, or once the file is complete.
+   * Rejects when writing failed or was abandoned.
+   */
+  waitFor(at: number, from = 0): Promise<number> {
+    const end = this.contiguousFrom(from);
+    if (end >= at || this.complete) return Promise.resolve(end);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ from, at, resolve, reject }));
+  }
+
+  /** Every frame is on file. */
+  async finish(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) await (await fh).close();
+    else await (await open(this.path, 'w')).close();
+    this.complete = true;
+    this.wake();
+  }
+
+  /** Writing stopped: waiting readers get `e`. */
+  async fail(e: Error): Promise<void> {
+    this.failure ??= e;
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh) await (await fh).close().catch(() => undefined);
+  }
+
+  private get total(): number {
+    const last = this.frames.at(-1);
+    return last ? last.rawOffset + last.rawSize : 0;
+  }
+
+  private announce(i: number): void {
+    const blocks = this.blocksOf[i] as Array<[number, number]>;
+    const end = (this.frames[i] as ManifestFrame).rawOffset + (this.done[i] as number);
+    while ((this.announced[i] as number) < blocks.length) {
+      const [id, at] = blocks[this.announced[i] as number] as [number, number];
+      if (at >= end) break;
+      this.announced[i] = (this.announced[i] as number) + 1;
+      this.found.set(id, at);
+      this.emit('block', id, at);
+    }
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      const end = this.contiguousFrom(w.from);
+      if (end >= w.at || this.complete) w.resolve(end);
+      else this.waiters.push(w);
+    }
+  }
+}
