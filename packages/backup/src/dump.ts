@@ -7,46 +7,29 @@ import { describeExit, libpqConnection, startTool, type ToolExit, type ToolProce
  * closed) stdout into an error, so nothing downstream commits a truncated dump.
  */
 class ExitGate extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-
   constructor(
     private readonly exited: Promise<ToolExit>,
     private readonly tool: string,
   ) {
-    // A deep buffer keeps the pipe drained while compression is busy, so pg_dump never waits on
-    // us; 1 MiB chunks mean one compression job per MiB instead of one per 64 KiB pipe read.
+    // A deep buffer keeps the pipe drained while compression is busy, so pg_dump never waits on us.
     super({ readableHighWaterMark: GATE_BUFFER, writableHighWaterMark: GATE_BUFFER });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= CHUNK) this.push(this.drainPending());
-    cb();
+    cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
     this.exited.then(
       (exit) => {
         if (exit.code !== 0 || exit.spawnError) return cb(new ActionError(describeExit(this.tool, exit)));
-        if (this.pendingBytes > 0) this.push(this.drainPending());
         cb();
       },
       (e: unknown) => cb(e as Error),
     );
   }
-
-  private drainPending(): Buffer {
-    const out =
-      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    return out;
-  }
 }
 
-const CHUNK = 1024 * 1024;
 const GATE_BUFFER = 16 * 1024 * 1024;
 
 export interface DumpStream {

@@ -26,6 +26,8 @@ export interface ManifestFrame {
  * frame, a big one starts its own. The header and TOC always get a frame of their own.
  */
 export const FRAME_BYTES = 64 * 1024 * 1024;
+/** Raw bytes per compression job. */
+const BATCH = 1024 * 1024;
 /** Bytes held back until the scanner has seen past them: a block header is at most 10 bytes. */
 const HOLD = 16;
 
@@ -45,6 +47,9 @@ export class FramedCompressor extends Transform {
   /** Raw bytes handed to encoders so far. */
   private released = 0;
   private held: Buffer = Buffer.alloc(0);
+  private batch: Buffer | undefined;
+  private batched = 0;
+  private readonly spare: Buffer[] = [];
 
   constructor(
     private readonly compression: Compression,
@@ -111,10 +116,33 @@ export class FramedCompressor extends Transform {
     return undefined;
   }
 
-  /** Hands `buf` to the frame's encoder, waiting only when its buffer is full (reading and compressing overlap). */
+  /**
+   * Gathers `buf` into the batch: the encoder gets 1 MiB at a time (one compression job per MiB
+   * rather than per 64 KiB pipe read), in buffers used again once it is done with them (fresh
+   * memory costs a page fault per 4 KiB).
+   */
   private async compress(buf: Buffer): Promise<void> {
+    for (let from = 0; from < buf.length;) {
+      this.batch ??= this.spare.pop() ?? Buffer.allocUnsafe(BATCH);
+      const n = buf.copy(this.batch, this.batched, from);
+      this.batched += n;
+      from += n;
+      if (this.batched === BATCH) await this.flushBatch();
+    }
+  }
+
+  /** Hands the batch to the frame's encoder, waiting only when its buffer is full. */
+  private async flushBatch(): Promise<void> {
+    const batch = this.batch;
+    if (!batch || this.batched === 0) return;
     const encoder = (this.encoder ??= this.startEncoder());
-    if (!encoder.write(buf)) await once(encoder, 'drain');
+    // zlib is done with its input once the write calls back; a PassThrough ('none') hands the
+    // very buffer on, so that one is never used again
+    const done = this.compression === 'none' ? undefined : () => this.spare.push(batch);
+    const full = encoder.write(batch.subarray(0, this.batched), done);
+    this.batch = undefined;
+    this.batched = 0;
+    if (!full) await once(encoder, 'drain');
   }
 
   private startEncoder(): Transform {
@@ -130,6 +158,7 @@ export class FramedCompressor extends Transform {
 
   /** Ends the current frame (an empty archive still gets one, so the object is never empty). */
   private async endFrame(): Promise<void> {
+    await this.flushBatch();
     const encoder = (this.encoder ??= this.startEncoder());
     this.encoder = undefined;
     await new Promise<void>((resolve, reject) => {
