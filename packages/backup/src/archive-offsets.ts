@@ -233,11 +233,6 @@ export class ArchiveScanner {
     return this.failure;
   }
 
-  /** Bytes pushed so far. */
-  get position(): number {
-    return this.parsed ? this.pos : this.headBytes;
-  }
-
   push(chunk: Buffer): void {
     if (this.failure !== undefined) return;
     try {
