@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { access, constants, readdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, constants, readdir, realpath } from 'node:fs/promises';
+import { basename, delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ActionError, InputError, errorMessage, passwordsInText, redactText } from '@ralph-deploy/common';
 
@@ -15,14 +15,23 @@ export interface ToolInfo {
   version: string;
 }
 
+/** Where Debian and Ubuntu install each major version's client programs (`<major>/bin/pg_dump`). */
+export const DEBIAN_BIN_ROOT = '/usr/lib/postgresql';
+
 /**
  * Finds `tool` in `pgBinDir` (when given) or on PATH, and reads its version. The error says how to
  * install the client when it is missing.
+ *
+ * On Debian and Ubuntu (GitHub's runners among them) the `pg_dump` on PATH is pg_wrapper, a Perl
+ * script that picks a version and runs `<binRoot>/<major>/bin/pg_dump`. The version it reports is
+ * the one checked, so that binary is run directly: every later run then uses the very version
+ * that was checked, without another Perl start (a restore runs pg_restore several times).
  */
 export async function findTool(
   tool: PgTool,
   pgBinDir?: string,
   env: NodeJS.ProcessEnv = process.env,
+  binRoot = DEBIAN_BIN_ROOT,
 ): Promise<ToolInfo> {
   let path: string | undefined;
   if (pgBinDir) {
@@ -49,7 +58,17 @@ export async function findTool(
   }
   const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout) ?? /(\d+)\.(\d+)/.exec(stdout);
   if (!m) throw new ActionError(`cannot read the version of ${path} from "${stdout.trim()}"`);
-  return { path, major: Number(m[1]), version: stdout.trim().split('\n')[0] as string };
+  const major = Number(m[1]);
+  const version = stdout.trim().split('\n')[0] as string;
+  return { path: pgBinDir ? path : await behindWrapper(path, tool, major, binRoot), major, version };
+}
+
+/** The binary Debian's pg_wrapper runs for `major`, when `path` is that wrapper and the binary is there. */
+async function behindWrapper(path: string, tool: PgTool, major: number, binRoot: string): Promise<string> {
+  const real = await realpath(path).catch(() => path);
+  if (basename(real) !== 'pg_wrapper') return path;
+  const direct = join(binRoot, String(major), 'bin', tool);
+  return (await isExecutable(direct)) ? direct : path;
 }
 
 /**
@@ -58,24 +77,23 @@ export async function findTool(
  */
 export async function requireToolMajor(tool: ToolInfo, name: PgTool, neededMajor: number, why: string): Promise<void> {
   if (tool.major >= neededMajor) return;
-  const candidate = `/usr/lib/postgresql/${neededMajor}/bin`;
+  const candidate = join(DEBIAN_BIN_ROOT, String(neededMajor), 'bin');
   const installed = await isExecutable(join(candidate, name));
   const newer = installed ? [] : await installedMajorsAtLeast(neededMajor, name);
   const fix = installed
     ? `set pg-bin-dir to ${candidate} (it is installed) or put it first on PATH`
     : newer.length > 0
-      ? `set pg-bin-dir to /usr/lib/postgresql/${newer[0]}/bin (installed) or put it first on PATH`
+      ? `set pg-bin-dir to ${join(DEBIAN_BIN_ROOT, String(newer[0]), 'bin')} (installed) or put it first on PATH`
       : `install postgresql-client-${neededMajor} (e.g. apt-get install postgresql-client-${neededMajor} from apt.postgresql.org) and set pg-bin-dir to ${candidate} or put that directory first on PATH`;
   throw new ActionError(`${tool.path} is version ${tool.major}, older than ${why} (${neededMajor}): ${fix}`);
 }
 
 async function installedMajorsAtLeast(major: number, name: PgTool): Promise<number[]> {
-  const dirs = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  const dirs = await readdir(DEBIAN_BIN_ROOT).catch(() => [] as string[]);
   const found: number[] = [];
   for (const d of dirs) {
     const n = Number(d);
-    if (Number.isInteger(n) && n >= major && (await isExecutable(`/usr/lib/postgresql/${d}/bin/${name}`)))
-      found.push(n);
+    if (Number.isInteger(n) && n >= major && (await isExecutable(join(DEBIAN_BIN_ROOT, d, 'bin', name)))) found.push(n);
   }
   return found.sort((a, b) => a - b);
 }

@@ -10,10 +10,11 @@ import { backupIdTime, isBackupId, newBackupId } from '../src/ids.js';
 import { compressor, decompressor, levelProblem, type Compression } from '../src/compression.js';
 import { scratchDir, scratchPrefix, sweepOrphans } from '../src/scratch.js';
 import { spawnSync } from 'node:child_process';
-import { MIN_PART_SIZE, openStore, partSizeFor, queueSizeFor, FileStore } from '../src/storage/index.js';
+import { openStore, FileStore } from '../src/storage/index.js';
+import { MIN_PART_SIZE, partSizeFor, queueSizeFor } from '../src/storage/s3.js';
 import { parseManifest } from '../src/manifest.js';
 import { extractArchive, packPaths, planArchive } from '../src/archive.js';
-import { libpqConnection } from '../src/pgtools.js';
+import { findTool, libpqConnection } from '../src/pgtools.js';
 
 describe('backup ids', () => {
   it('encode the start time and sort by it', () => {
@@ -116,6 +117,42 @@ describe('libpq connection', () => {
     const c = libpqConnection('postgres://app:p%40ss@db:5433/x?sslmode=require');
     expect(c.dbname).toBe('postgres://app@db:5433/x?sslmode=require');
     expect(c.env.PGPASSWORD).toBe('p@ss');
+  });
+});
+
+describe('findTool', () => {
+  /** A PATH dir whose pg_dump links to `target`, and a Debian-style root with `majors` installed. */
+  async function layout(wrapperName: string, majors: number[]) {
+    const dir = await mkdtemp(join(tmpdir(), 'ralph-pgtools-'));
+    const script = (version: string) => `#!/bin/sh\necho "pg_dump (PostgreSQL) ${version}"\n`;
+    await mkdir(join(dir, 'share'));
+    await writeFile(join(dir, 'share', wrapperName), script('15.4 (Debian 15.4-1)'), { mode: 0o755 });
+    await mkdir(join(dir, 'bin'));
+    await symlink(join(dir, 'share', wrapperName), join(dir, 'bin', 'pg_dump'));
+    for (const m of majors) {
+      await mkdir(join(dir, 'lib', String(m), 'bin'), { recursive: true });
+      await writeFile(join(dir, 'lib', String(m), 'bin', 'pg_dump'), script(`${m}.4`), { mode: 0o755 });
+    }
+    const find = () => findTool('pg_dump', undefined, { PATH: join(dir, 'bin') }, join(dir, 'lib'));
+    return { dir, find };
+  }
+
+  it("runs the binary Debian's pg_wrapper would, for the version it reported", async () => {
+    const { dir, find } = await layout('pg_wrapper', [14, 15, 16]);
+    const tool = await find();
+    expect(tool.path).toBe(join(dir, 'lib', '15', 'bin', 'pg_dump'));
+    expect(tool.major).toBe(15);
+    expect(tool.version).toBe('pg_dump (PostgreSQL) 15.4 (Debian 15.4-1)');
+  });
+
+  it('keeps the wrapper when that version is not where Debian puts it', async () => {
+    const { dir, find } = await layout('pg_wrapper', [16]);
+    expect((await find()).path).toBe(join(dir, 'bin', 'pg_dump'));
+  });
+
+  it('keeps any other link as found on PATH', async () => {
+    const { dir, find } = await layout('pg_dump-15', [15]);
+    expect((await find()).path).toBe(join(dir, 'bin', 'pg_dump'));
   });
 });
 

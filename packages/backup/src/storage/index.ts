@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { FileStore } from './file.js';
-import { S3Store, type Sse } from './s3.js';
+import type { Sse } from './s3-address.js';
+import { LazyS3Store } from './s3-lazy.js';
 import type { BackupStore } from './types.js';
 
 export * from './types.js';
 export { FileStore, PARTIAL_SUFFIX } from './file.js';
-export { S3Store, partSizeFor, queueSizeFor, MIN_PART_SIZE, describeS3Error, type Sse } from './s3.js';
+// (s3.ts, which loads the AWS SDK, is imported only when an S3 store is first used: s3-lazy.ts)
+export type { Sse } from './s3-address.js';
 
 export interface StoreOptions {
   s3Endpoint?: string;
@@ -27,7 +29,7 @@ export function openStore(destination: string, options: StoreOptions = {}): Back
     const prefix = slash < 0 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
       throw new Error(`"${destination}" does not name a valid S3 bucket`);
-    return new S3Store({
+    return new LazyS3Store({
       bucket,
       prefix,
       sse: options.sse ?? 'AES256',

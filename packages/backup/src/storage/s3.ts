@@ -11,20 +11,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { errorMessage } from '@ralph-deploy/common';
+import { s3Address, s3Key, type S3StoreOptions } from './s3-address.js';
 import type { BackupStore, ByteRange, PendingUpload, PutOptions, StoredObject } from './types.js';
-
-export type Sse = 'AES256' | 'aws:kms' | 'none';
-
-export interface S3StoreOptions {
-  bucket: string;
-  /** Without leading or trailing slash; '' for the bucket root. */
-  prefix: string;
-  /** S3-compatible endpoint (MinIO, Ceph, moto); path-style addressing is used with it. */
-  endpoint?: string;
-  sse: Sse;
-  kmsKeyId?: string;
-  region?: string;
-}
 
 const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 5 * MiB;
@@ -54,7 +42,7 @@ export class S3Store implements BackupStore {
   private readonly client: S3Client;
 
   constructor(private readonly options: S3StoreOptions) {
-    this.location = `s3://${options.bucket}${options.prefix ? `/${options.prefix}` : ''}`;
+    this.location = s3Address(options);
     const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
     this.client = new S3Client({
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -64,7 +52,7 @@ export class S3Store implements BackupStore {
   }
 
   private fullKey(key: string): string {
-    return this.options.prefix ? `${this.options.prefix}/${key}` : key;
+    return s3Key(this.options, key);
   }
 
   private relative(fullKey: string): string {
@@ -72,7 +60,7 @@ export class S3Store implements BackupStore {
   }
 
   locationOf(key: string): string {
-    return `s3://${this.options.bucket}/${this.fullKey(key)}`;
+    return s3Address(this.options, key);
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<void> {
