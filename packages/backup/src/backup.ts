@@ -1,11 +1,11 @@
-import { Readable, pipeline } from 'node:stream';
+import { Readable, pipeline, type Writable } from 'node:stream';
 import { ActionError, errorMessage, redactUrl, type Logger } from '@ralph-deploy/common';
 import { packPaths, planArchive } from './archive.js';
-import { compressor, fileSuffix, type Compression } from './compression.js';
+import { fileSuffix, type Compression } from './compression.js';
 import { describeDatabase } from './database.js';
 import { Digest } from './digest.js';
 import { FramedCompressor } from './frames.js';
-import { startDump } from './dump.js';
+import { dumpInto } from './dump.js';
 import { newBackupId } from './ids.js';
 import { MANIFEST_VERSION, manifestKey, type Manifest, type ManifestObject } from './manifest.js';
 import { findTool, requireToolMajor } from './pgtools.js';
@@ -65,18 +65,23 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
 
   try {
     const dumpKey = `${id}/database.dump${fileSuffix(o.compression)}`;
-    const dump = startDump(pgDump.path, o.databaseUrl);
-    try {
-      objects.push(await storeStream(store, dumpKey, 'database', dump.stream, o, db.sizeBytes, written));
-    } finally {
-      dump.kill();
-    }
+    objects.push(
+      await storeStream(store, dumpKey, 'database', o, db.sizeBytes, written, async (into) => {
+        const dump = await dumpInto(pgDump.path, o.databaseUrl, into);
+        return dump.kill;
+      }),
+    );
 
     if (plan.length > 0) {
       const dataKey = `${id}/data.tar${fileSuffix(o.compression)}`;
       const expected = plan.reduce((n, p) => n + p.bytes + (p.files + 1) * 1024, 0);
       objects.push(
-        await storeStream(store, dataKey, 'paths', packPaths(plan, o.baseDir ?? process.cwd()), o, expected, written),
+        await storeStream(store, dataKey, 'paths', o, expected, written, (into) => {
+          const tar = packPaths(plan, o.baseDir ?? process.cwd());
+          // an error destroys `into` too, so the upload fails
+          pipeline(tar, into, () => undefined);
+          return Promise.resolve(() => tar.destroy());
+        }),
       );
     }
 
@@ -123,39 +128,41 @@ export async function runBackup(o: BackupOptions): Promise<BackupResult> {
   }
 }
 
-/** source -> byte count -> compressor -> sha256 -> store.put, all with backpressure. */
+/**
+ * `fill` writes the raw bytes into a FramedCompressor -> sha256 -> store.put, all with
+ * backpressure; what `fill` returns stops its source when the upload ends first. The dump is
+ * stored in frames a restore can fetch in any order (frames.ts); a tar of paths is not an archive
+ * and comes out as one frame.
+ */
 async function storeStream(
   store: BackupStore,
   key: string,
   kind: ManifestObject['kind'],
-  source: Readable,
   o: BackupOptions,
   expectedRaw: number,
   written: string[],
+  fill: (into: Writable) => Promise<() => void>,
 ): Promise<ManifestObject> {
-  const raw = new Digest({ hash: false }); // the compressor checksums the content (see ManifestObject)
+  const framed = new FramedCompressor(o.compression, o.level, o.frameBytes);
   const stored = new Digest();
-  // The dump is stored in frames a restore can fetch in any order (frames.ts).
-  const framed = kind === 'database' ? new FramedCompressor(o.compression, o.level, o.frameBytes) : undefined;
   // The callback form returns the last stream for store.put to read; an error anywhere destroys
   // every stream with it, so put() fails too and commits nothing.
-  const body = pipeline(
-    source,
-    raw,
-    framed ?? compressor(o.compression, o.level),
-    stored,
-    () => undefined,
-  ) as unknown as Readable;
+  const body = pipeline(framed, stored, () => undefined) as unknown as Readable;
   written.push(key);
-  await store.put(key, body, { expectedSize: expectedRaw, ...(o.signal ? { signal: o.signal } : {}) });
-  const pieces = framed && framed.frames.length > 1 ? ` in ${framed.frames.length} frames` : '';
-  o.log.info(`${key}: ${raw.bytes} bytes -> ${stored.bytes} bytes stored${pieces}, sha256 ${stored.sha256()}`);
+  const stop = await fill(framed);
+  try {
+    await store.put(key, body, { expectedSize: expectedRaw, ...(o.signal ? { signal: o.signal } : {}) });
+  } finally {
+    stop();
+  }
+  const pieces = framed.frames.length > 1 ? ` in ${framed.frames.length} frames` : '';
+  o.log.info(`${key}: ${framed.rawBytes} bytes -> ${stored.bytes} bytes stored${pieces}, sha256 ${stored.sha256()}`);
   return {
     key,
     kind,
     sizeBytes: stored.bytes,
     sha256: stored.sha256(),
-    rawBytes: raw.bytes,
-    ...(framed && framed.frames.length > 1 ? { frames: framed.frames, blocks: [...framed.blocks] } : {}),
+    rawBytes: framed.rawBytes,
+    ...(framed.frames.length > 1 ? { frames: framed.frames, blocks: [...framed.blocks] } : {}),
   };
 }

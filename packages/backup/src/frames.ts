@@ -59,6 +59,11 @@ export class FramedCompressor extends Transform {
     super({ highWaterMark: 4 * 1024 * 1024 });
   }
 
+  /** Raw bytes compressed so far (all of them, once the stream has ended). */
+  get rawBytes(): number {
+    return this.released;
+  }
+
   /** Where each data block starts (dumpId -> position in the decompressed archive). */
   get blocks(): ReadonlyMap<number, number> {
     return this.scanner.blockPositions;

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { access, constants, readdir, realpath } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { basename, delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ActionError, InputError, errorMessage, passwordsInText, redactText } from '@ralph-deploy/common';
@@ -149,7 +150,13 @@ const STDERR_TAIL = 16 * 1024;
 export function startTool(
   path: string,
   args: string[],
-  options: { env: Record<string, string>; stdin?: 'ignore' | 'pipe'; stdout?: 'ignore' | 'pipe'; secrets?: string[] },
+  options: {
+    env: Record<string, string>;
+    stdin?: 'ignore' | 'pipe';
+    /** A socket given here becomes the tool's stdout (see dump.ts). */
+    stdout?: 'ignore' | 'pipe' | Socket;
+    secrets?: string[];
+  },
 ): ToolProcess {
   const child = spawn(path, args, {
     env: { ...process.env, ...options.env },
