@@ -113,7 +113,8 @@ function heldAtHalf(manifest: Manifest): { store: BackupStore; open: () => void 
       })(),
     );
   };
-  return { store: Object.assign(Object.create(store) as BackupStore, { get }), open };
+  // (no localPath: the frames must come through the held `get`, not straight off the disk)
+  return { store: Object.assign(Object.create(store) as BackupStore, { get, localPath: undefined }), open };
 }
 
 /** Counts the restore's open COPY into z_last in `database` (1 while it loads). */

@@ -6,6 +6,7 @@ import { decompressor, type Compression } from './compression.js';
 import { Digest } from './digest.js';
 import type { ManifestObject } from './manifest.js';
 import type { FrameFile } from './frame-file.js';
+import { FrameDecodeError, FrameDecoder, type FrameResult } from './frame-decoder.js';
 import type { ManifestFrame } from './frames.js';
 import type { BackupStore, ByteRange } from './storage/types.js';
 import type { GrowingFile } from './growing-file.js';
@@ -114,9 +115,10 @@ export async function fetchToFile(
 /**
  * Fetches a framed object (frames.ts) into `file`, two frames at a time: one reader takes them in
  * order (the header and TOC come first, then the tables as pg_dump wrote them), the other takes
- * the biggest left, so the longest table load can start at once. Each frame's sha256 and sizes
- * are checked against the manifest; the manifest's frames cover the object exactly (parseManifest).
- * On any failure the other reader stops and readers of the file are told.
+ * the biggest left, so the longest table load can start at once. The frames are decompressed on a
+ * thread of their own (frame-decoder.ts). Each frame's sha256 and sizes are checked against the
+ * manifest; the manifest's frames cover the object exactly (parseManifest). On any failure the
+ * other reader stops and readers of the file are told.
  */
 export async function fetchFrames(
   store: BackupStore,
@@ -136,8 +138,10 @@ export async function fetchFrames(
   };
   const stop = new AbortController();
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  await file.create();
+  const decoder = new FrameDecoder(compression, file.path);
   const worker = async (take: () => number | undefined) => {
-    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, compression, file, i, stopped);
+    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, decoder, file, i, stopped);
   };
   let first: unknown;
   const readers = [inOrder, biggest].map((take) =>
@@ -146,20 +150,21 @@ export async function fetchFrames(
         // the other reader stops, and readers of the file hear of it now, not once both are done
         first = e;
         stop.abort(e);
-        void file.fail(e instanceof Error ? e : new Error(String(e)));
+        file.fail(e instanceof Error ? e : new Error(String(e)));
       }
       throw e;
     }),
   );
   await Promise.allSettled(readers);
+  await decoder.close();
   if (first !== undefined) throw first;
-  await file.finish();
+  file.finish();
 }
 
 async function fetchFrame(
   store: BackupStore,
   object: ManifestObject,
-  compression: Compression,
+  decoder: FrameDecoder,
   file: FrameFile,
   i: number,
   signal: AbortSignal,
@@ -167,26 +172,21 @@ async function fetchFrame(
   const frame = (object.frames as ManifestFrame[])[i] as ManifestFrame;
   const range = { start: frame.offset, end: frame.offset + frame.size };
   const which = `${object.key} (frame ${i + 1} of ${(object.frames as ManifestFrame[]).length}, bytes ${range.start}-${range.end - 1})`;
-  const stored = new Digest();
-  const body = await store.get(object.key, signal, range);
+  const local = store.localPath?.(object.key);
+  const job = {
+    i,
+    rawOffset: frame.rawOffset,
+    rawSize: frame.rawSize,
+    ...(local ? { source: { path: local, ...range } } : {}),
+  };
+  let result: FrameResult;
   try {
-    await pipeline(
-      body,
-      stored,
-      decompressor(compression),
-      new Writable({
-        highWaterMark: 4 * 1024 * 1024,
-        write: (chunk: Buffer, _e, cb) => {
-          if (file.written(i) + chunk.length > frame.rawSize)
-            return cb(new ActionError(`${which} decompresses to more than the ${frame.rawSize} bytes backed up`));
-          file.write(i, chunk).then(() => cb(), cb);
-        },
-      }),
-      { signal },
-    );
+    const body = local ? undefined : await store.get(object.key, signal, range);
+    result = await decoder.decode(job, (bytes) => file.wrote(i, bytes), body, signal);
   } catch (e: unknown) {
-    body.destroy();
     if (signal.aborted) throw e;
+    if (e instanceof FrameDecodeError && e.overflow)
+      throw new ActionError(`${which} decompresses to more than the ${frame.rawSize} bytes backed up`);
     const actual = await storedDigest(store, object.key, signal, range).catch(() => undefined);
     if (actual && (actual.sha256 !== frame.sha256 || actual.bytes !== frame.size)) {
       throw new ActionError(
@@ -194,17 +194,16 @@ async function fetchFrame(
         { cause: e },
       );
     }
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ZSTD_error_|Z_)/.test(code))
-      throw new ActionError(`${which} does not decompress to what was backed up: ${errorMessage(e)}`, { cause: e });
+    if (e instanceof FrameDecodeError && e.code !== undefined && /^(ZSTD_error_|Z_)/.test(e.code))
+      throw new ActionError(`${which} does not decompress to what was backed up: ${e.message}`, { cause: e });
     throw e;
   }
-  if (stored.sha256() !== frame.sha256 || stored.bytes !== frame.size) {
+  if (result.sha256 !== frame.sha256 || result.storedBytes !== frame.size) {
     throw new ActionError(
-      `${which} failed its checksum: sha256 ${stored.sha256()} (${stored.bytes} bytes), the manifest says ${frame.sha256} (${frame.size} bytes)`,
+      `${which} failed its checksum: sha256 ${result.sha256} (${result.storedBytes} bytes), the manifest says ${frame.sha256} (${frame.size} bytes)`,
     );
   }
-  if (file.written(i) !== frame.rawSize) {
-    throw new ActionError(`${which} decompressed to ${file.written(i)} bytes, the manifest says ${frame.rawSize}`);
+  if (result.rawBytes !== frame.rawSize) {
+    throw new ActionError(`${which} decompressed to ${result.rawBytes} bytes, the manifest says ${frame.rawSize}`);
   }
 }

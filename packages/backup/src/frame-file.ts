@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { ManifestFrame } from './frames.js';
 
 /**
@@ -9,7 +9,6 @@ import type { ManifestFrame } from './frames.js';
  * (positions from the backup's manifest) reaches the file.
  */
 export class FrameFile extends EventEmitter {
-  private fh: Promise<FileHandle> | undefined;
   private readonly done: number[];
   private readonly blocksOf: Array<Array<[number, number]>>;
   private readonly announced: number[];
@@ -37,20 +36,17 @@ export class FrameFile extends EventEmitter {
     return this.found;
   }
 
-  /** Appends to frame `i` (each frame is written in order, by one writer). */
-  async write(i: number, buf: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+  /** Creates the (empty) file the frames are written into. */
+  async create(): Promise<void> {
+    await (await open(this.path, 'w')).close();
+  }
+
+  /** `bytes` more of frame `i` are on file, after those before them (each frame is written front to back). */
+  wrote(i: number, bytes: number): void {
     const frame = this.frames[i] as ManifestFrame;
-    if ((this.done[i] as number) + buf.length > frame.rawSize)
+    if ((this.done[i] as number) + bytes > frame.rawSize)
       throw new Error(`frame ${i + 1} decompresses to more than the ${frame.rawSize} bytes backed up`);
-    const fh = await (this.fh ??= open(this.path, 'w'));
-    // a regular file takes it all at once unless the disk is full; keep going until it has
-    for (let off = 0; off < buf.length;) {
-      const { bytesWritten } = await fh.write(buf, off, buf.length - off, frame.rawOffset + (this.done[i] as number));
-      if (bytesWritten === 0) throw new Error(`${this.path}: no space left to write`);
-      off += bytesWritten;
-      this.done[i] = (this.done[i] as number) + bytesWritten;
-    }
+    this.done[i] = (this.done[i] as number) + bytes;
     this.announce(i);
     this.wake();
   }
@@ -89,22 +85,15 @@ export class FrameFile extends EventEmitter {
   }
 
   /** Every frame is on file. */
-  async finish(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    if (fh) await (await fh).close();
-    else await (await open(this.path, 'w')).close();
+  finish(): void {
     this.complete = true;
     this.wake();
   }
 
   /** Writing stopped: waiting readers get `e`. */
-  async fail(e: Error): Promise<void> {
+  fail(e: Error): void {
     this.failure ??= e;
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
-    const fh = this.fh;
-    this.fh = undefined;
-    if (fh) await (await fh).close().catch(() => undefined);
   }
 
   private get total(): number {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable, type Transform } from 'node:stream';
@@ -10,7 +10,8 @@ import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { DataOffsetIndexer, writeDataOffsets } from '../src/archive-offsets.js';
 import type { Compression } from '../src/compression.js';
 import { FrameFile } from '../src/frame-file.js';
-import { FramedCompressor, framesProblem } from '../src/frames.js';
+import { FrameDecodeError, FrameDecoder, type FrameResult } from '../src/frame-decoder.js';
+import { FramedCompressor, framesProblem, type ManifestFrame } from '../src/frames.js';
 import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
 import { PG_BIN, dumpToPipe, pgArgs } from './pg-dump.js';
 
@@ -244,6 +245,87 @@ describe('a dump stored in frames', () => {
   });
 });
 
+describe('FrameDecoder', () => {
+  /** A framed archive on file, and what each frame decodes into through a FrameDecoder. */
+  async function stored(compression: Compression) {
+    const archive = await dumpPiped();
+    const { framed, stored: bytes } = await frame(archive, compression, 100_000);
+    const path = join(dir, `stored-${compression}`);
+    await writeFile(path, bytes);
+    return { archive, frames: framed.frames, bytes, path };
+  }
+
+  async function decodeAll(
+    compression: Compression,
+    frames: ManifestFrame[],
+    into: string,
+    source: (f: ManifestFrame) => { path: string } | { body: Readable },
+  ): Promise<{ results: FrameResult[]; written: number[] }> {
+    await writeFile(into, '');
+    const decoder = new FrameDecoder(compression, into);
+    const written = frames.map(() => 0);
+    try {
+      const results = await Promise.all(
+        frames.map((f, i) => {
+          const s = source(f);
+          const job = { i, rawOffset: f.rawOffset, rawSize: f.rawSize };
+          const onWritten = (n: number) => (written[i] = (written[i] as number) + n);
+          return 'path' in s
+            ? decoder.decode({ ...job, source: { path: s.path, start: f.offset, end: f.offset + f.size } }, onWritten)
+            : decoder.decode(job, onWritten, s.body);
+        }),
+      );
+      return { results, written };
+    } finally {
+      await decoder.close();
+    }
+  }
+
+  it.each(['zstd', 'gzip', 'none'] as Compression[])(
+    '%s: decodes every frame at its place, read from the file or fed to it, with sha256 and sizes',
+    async (compression) => {
+      const { archive, frames, bytes, path } = await stored(compression);
+      for (const how of ['file', 'fed'] as const) {
+        const into = join(dir, `decoded-${compression}-${how}`);
+        const { results, written } = await decodeAll(compression, frames, into, (f) =>
+          how === 'file' ? { path } : { body: Readable.from([bytes.subarray(f.offset, f.offset + f.size)]) },
+        );
+        expect((await readFile(into)).equals(archive)).toBe(true);
+        expect(results).toEqual(frames.map((f) => ({ sha256: f.sha256, storedBytes: f.size, rawBytes: f.rawSize })));
+        expect(written).toEqual(frames.map((f) => f.rawSize));
+      }
+    },
+    60_000,
+  );
+
+  it("fails a frame that does not decompress with zlib's code, and one that grows past its size", async () => {
+    const { frames, bytes, path } = await stored('zstd');
+    const big = frames.reduce((a, b) => (b.size > a.size ? b : a));
+    const damaged = Buffer.from(bytes);
+    const at = big.offset + Math.floor(big.size / 2);
+    damaged[at] = (damaged[at] as number) ^ 0xff;
+    const bad = join(dir, 'damaged');
+    await writeFile(bad, damaged);
+    await writeFile(path + '.out', '');
+    const decoder = new FrameDecoder('zstd', path + '.out');
+    try {
+      const source = { path: bad, start: big.offset, end: big.offset + big.size };
+      const failed = await decoder
+        .decode({ i: 0, rawOffset: 0, rawSize: big.rawSize, source }, () => undefined)
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(FrameDecodeError);
+      expect((failed as FrameDecodeError).code).toMatch(/^ZSTD_error_/);
+      const whole = { path, start: big.offset, end: big.offset + big.size };
+      const grown = await decoder
+        .decode({ i: 1, rawOffset: 0, rawSize: big.rawSize - 1, source: whole }, () => undefined)
+        .catch((e: unknown) => e);
+      expect((grown as FrameDecodeError).overflow).toBe(true);
+    } finally {
+      await decoder.close();
+    }
+  }, 60_000);
+});
+
 describe('FrameFile', () => {
   const frames = [
     { offset: 0, size: 1, rawOffset: 0, rawSize: 4, sha256: '' },
@@ -251,31 +333,40 @@ describe('FrameFile', () => {
     { offset: 2, size: 1, rawOffset: 10, rawSize: 5, sha256: '' },
   ];
 
+  /** Writes `text` after what frame `i` has on file, the way the decoder thread does, and says so. */
+  async function put(file: FrameFile, i: number, text: string): Promise<void> {
+    const fh = await open(file.path, 'r+');
+    await fh.write(Buffer.from(text), 0, text.length, (frames[i] as { rawOffset: number }).rawOffset + file.written(i));
+    await fh.close();
+    file.wrote(i, text.length);
+  }
+
   it('follows frames written out of order, and announces blocks as their first byte lands', async () => {
     const file = new FrameFile(join(dir, 'frames'), frames, [
       [7, 4],
       [8, 12],
     ]);
+    await file.create();
     const heard: Array<[number, number]> = [];
     file.on('block', (id: number, at: number) => heard.push([id, at]));
     // the last frame first: bytes 10.. are there, 0..10 are not
-    await file.write(2, Buffer.from('kl'));
+    await put(file, 2, 'kl');
     expect(await file.waitFor(11, 10)).toBe(12);
     expect(heard).toEqual([]);
-    await file.write(2, Buffer.from('mno'));
+    await put(file, 2, 'mno');
     expect(heard).toEqual([[8, 12]]);
     expect(file.contiguousFrom(0)).toBe(0);
     const fromStart = file.waitFor(8);
-    await file.write(0, Buffer.from('abcd'));
-    await file.write(1, Buffer.from('ef'));
+    await put(file, 0, 'abcd');
+    await put(file, 1, 'ef');
     expect(heard).toEqual([
       [8, 12],
       [7, 4],
     ]);
-    await file.write(1, Buffer.from('ghij'));
+    await put(file, 1, 'ghij');
     // frame 1 complete: the run from 0 goes on into frame 2, which is complete too
     expect(await fromStart).toBe(15);
-    await file.finish();
+    file.finish();
     expect(await readFile(join(dir, 'frames'), 'utf8')).toBe('abcdefghijklmno');
     expect(new Map(file.blockPositions)).toEqual(
       new Map([
@@ -287,11 +378,9 @@ describe('FrameFile', () => {
 
   it('refuses more bytes than a frame holds, and rejects waiting readers when it fails', async () => {
     const file = new FrameFile(join(dir, 'failing'), frames, []);
-    await expect(file.write(0, Buffer.from('abcde'))).rejects.toThrow(
-      'frame 1 decompresses to more than the 4 bytes backed up',
-    );
+    expect(() => file.wrote(0, 5)).toThrow('frame 1 decompresses to more than the 4 bytes backed up');
     const waiting = file.waitFor(3);
-    await file.fail(new Error('gone'));
+    file.fail(new Error('gone'));
     await expect(waiting).rejects.toThrow('gone');
     expect(file.failed).toBe(true);
   });

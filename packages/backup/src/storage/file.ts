@@ -48,6 +48,10 @@ export class FileStore implements BackupStore {
     }
   }
 
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   async get(key: string, _signal?: AbortSignal, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(key);
     await stat(path); // a missing object fails here, with ENOENT, not later mid-stream

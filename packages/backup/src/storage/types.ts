@@ -37,6 +37,8 @@ export interface BackupStore {
   readonly location: string;
   locationOf(key: string): string;
   put(key: string, body: Readable, options?: PutOptions): Promise<void>;
+  /** Where the object is on the local disk, for stores that keep it there (a file:// store). */
+  localPath?(key: string): string;
   /** The object's bytes, or only those of `range` (a frame: see frames.ts). */
   get(key: string, signal?: AbortSignal, range?: ByteRange): Promise<Readable>;
   head(key: string): Promise<StoredObject | undefined>;
