@@ -38,12 +38,14 @@ export interface ArchiveDownload {
   failed(): boolean;
   /** The data offsets for the TOC; undefined when not known. Only once fetched. */
   index(): ArchiveIndex | undefined;
+  /** Keeps decoding `lead` bytes ahead of the readers (FrameFile.pace); undefined lifts that. */
+  pace(lead: number | undefined): void;
 }
 
 /**
- * Starts fetching the dump `object` into `path`. A framed dump (frames.ts) is fetched several
- * frames at a time, biggest first, with block positions from the manifest; one stored as a single
- * piece streams in order, indexed as it passes.
+ * Starts fetching the dump `object` into `path`. A framed dump (frames.ts) is fetched `readers`
+ * frames at a time (one in order, the others biggest first), with block positions from the
+ * manifest; one stored as a single piece streams in order, indexed as it passes.
  */
 export function startDownload(
   store: BackupStore,
@@ -51,9 +53,10 @@ export function startDownload(
   compression: Compression,
   path: string,
   signal?: AbortSignal,
+  readers?: number,
 ): ArchiveDownload {
   if (object.frames && object.frames.length > 1)
-    return framed(object, path, (file) => fetchFrames(store, object, compression, file, signal));
+    return framed(object, path, (file) => fetchFrames(store, object, compression, file, signal, readers));
   const file = new GrowingFile(path);
   const indexer = new DataOffsetIndexer();
   return {
@@ -65,6 +68,7 @@ export function startDownload(
     fetched: fetchToFile(store, object, compression, file, signal, indexer),
     failed: () => file.destroyed,
     index: () => indexer.index(),
+    pace: () => undefined, // one stream, in order: nothing to hold back
   };
 }
 
@@ -102,6 +106,7 @@ function framed(object: ManifestObject, path: string, fetch: (file: FrameFile) =
     fetched,
     failed: () => file.failed,
     index: () => (parsed ? indexOf(parsed, blocks) : undefined),
+    pace: (lead) => file.pace(lead),
   };
 }
 

@@ -126,6 +126,7 @@ export async function fetchFrames(
   compression: Compression,
   file: FrameFile,
   signal?: AbortSignal,
+  readers = 2,
 ): Promise<void> {
   const frames = object.frames ?? [];
   const left = frames.map((_f, i) => i);
@@ -140,11 +141,19 @@ export async function fetchFrames(
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   await file.create();
   const decoder = new FrameDecoder(compression, file.path);
+  // Frames read off the local disk follow FrameFile.pace. Not one fed from a download: a response
+  // held for minutes would be cut off by the other end.
+  const paced = new Set<number>();
+  const onAllow = (i: number, upTo: number) => {
+    if (paced.has(i)) decoder.allow(i, upTo);
+  };
+  file.on('allow', onAllow);
   const worker = async (take: () => number | undefined) => {
-    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, decoder, file, i, stopped);
+    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, decoder, file, i, stopped, paced);
   };
   let first: unknown;
-  const readers = [inOrder, biggest].map((take) =>
+  const takers = [inOrder, ...Array.from({ length: Math.max(1, readers - 1) }, () => biggest)];
+  const running = takers.map((take) =>
     worker(take).catch((e: unknown) => {
       if (first === undefined) {
         // the other reader stops, and readers of the file hear of it now, not once both are done
@@ -155,7 +164,8 @@ export async function fetchFrames(
       throw e;
     }),
   );
-  await Promise.allSettled(readers);
+  await Promise.allSettled(running);
+  file.off('allow', onAllow);
   await decoder.close();
   if (first !== undefined) throw first;
   file.finish();
@@ -168,17 +178,21 @@ async function fetchFrame(
   file: FrameFile,
   i: number,
   signal: AbortSignal,
+  paced: Set<number>,
 ): Promise<void> {
   const frame = (object.frames as ManifestFrame[])[i] as ManifestFrame;
   const range = { start: frame.offset, end: frame.offset + frame.size };
   const which = `${object.key} (frame ${i + 1} of ${(object.frames as ManifestFrame[]).length}, bytes ${range.start}-${range.end - 1})`;
   const local = store.localPath?.(object.key);
+  if (local) paced.add(i);
   const job = {
     i,
     rawOffset: frame.rawOffset,
     rawSize: frame.rawSize,
+    upTo: local ? file.allowance(i) : Infinity,
     ...(local ? { source: { path: local, ...range } } : {}),
   };
+
   let result: FrameResult;
   try {
     const body = local ? undefined : await store.get(object.key, signal, range);

@@ -10,6 +10,8 @@ export interface FrameJob {
   source?: { path: string; start: number; end: number };
   rawOffset: number;
   rawSize: number;
+  /** Decode only up to this position in the archive, until `allow` moves it (FrameFile.pace). */
+  upTo: number;
 }
 
 /** What the stored bytes of a frame were, and what they decompressed to. */
@@ -75,10 +77,16 @@ export class FrameDecoder {
    */
   async decode(job: FrameJob, onWritten: (bytes: number) => void, body?: Readable, signal?: AbortSignal) {
     if (this.ended) throw this.ended;
+    signal?.throwIfAborted();
     const done = new Promise<FrameResult>((resolve, reject) =>
       this.pending.set(job.i, { resolve, reject, onWritten, taken: [] }),
     );
     this.worker.postMessage({ op: 'frame', job: { ...job, fed: !job.source } });
+    // (a frame held back by its allowance would otherwise wait for ever)
+    const onAbort = () => this.settle(job.i, signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settled = () => signal?.removeEventListener('abort', onAbort);
+    done.then(settled, settled);
     if (body) {
       // A failed feed fails the frame (and a failed frame stops the feed: the worker takes no more).
       const fed = pipeline(body, this.feeder(job.i), signal ? { signal } : {});
@@ -86,6 +94,11 @@ export class FrameDecoder {
       done.catch(() => body.destroy());
     }
     return done;
+  }
+
+  /** Frame `i` may now be decoded up to `upTo`. */
+  allow(i: number, upTo: number): void {
+    if (this.pending.has(i)) this.worker.postMessage({ op: 'allow', i, upTo });
   }
 
   /** Stops the worker; frames still decoding fail. */
@@ -158,8 +171,11 @@ function decodeFrames(): void {
     source?: { path: string; start: number; end: number };
     rawOffset: number;
     rawSize: number;
+    upTo: number;
     fed: boolean;
   }
+  /** Per frame: how far it may be decoded, and the write waiting for that to move. */
+  const limits = new Map<number, { upTo: number; parked?: () => void }>();
 
   const start = (job: Job): void => {
     const hash = crypto.createHash('sha256');
@@ -179,26 +195,34 @@ function decodeFrames(): void {
         : compression === 'gzip'
           ? zlib.createGunzip({ chunkSize: outChunk })
           : new PassThrough();
+    const limit: { upTo: number; parked?: () => void } = { upTo: job.upTo };
+    limits.set(job.i, limit);
+    const writeChunk = (chunk: Buffer, cb: (err?: Error | null) => void): void => {
+      // held here, the pipeline stops reading and decompressing too
+      if (job.rawOffset + written >= limit.upTo) {
+        limit.parked = () => writeChunk(chunk, cb);
+        return;
+      }
+      if (written + chunk.length > job.rawSize) {
+        return cb(Object.assign(new Error(`more than the ${job.rawSize} bytes backed up`), { overflow: true }));
+      }
+      // a regular file takes it all at once unless the disk is full; keep going until it has
+      let off = 0;
+      const writeRest = (): void =>
+        fs.write(fd, chunk, off, chunk.length - off, job.rawOffset + written + off, (err, n) => {
+          if (err) return cb(err);
+          if (n === 0) return cb(new Error(`${path}: no space left to write`));
+          off += n;
+          if (off < chunk.length) return writeRest();
+          written += chunk.length;
+          port.postMessage({ op: 'written', i: job.i, bytes: chunk.length });
+          cb();
+        });
+      writeRest();
+    };
     const sink = new Writable({
       highWaterMark: 4 * 1024 * 1024,
-      write(chunk: Buffer, _e, cb) {
-        if (written + chunk.length > job.rawSize) {
-          return cb(Object.assign(new Error(`more than the ${job.rawSize} bytes backed up`), { overflow: true }));
-        }
-        // a regular file takes it all at once unless the disk is full; keep going until it has
-        let off = 0;
-        const writeRest = (): void =>
-          fs.write(fd, chunk, off, chunk.length - off, job.rawOffset + written + off, (err, n) => {
-            if (err) return cb(err);
-            if (n === 0) return cb(new Error(`${path}: no space left to write`));
-            off += n;
-            if (off < chunk.length) return writeRest();
-            written += chunk.length;
-            port.postMessage({ op: 'written', i: job.i, bytes: chunk.length });
-            cb();
-          });
-        writeRest();
-      },
+      write: (chunk: Buffer, _e, cb) => writeChunk(chunk, cb),
     });
     const streams = job.source
       ? [
@@ -214,6 +238,7 @@ function decodeFrames(): void {
     stops.set(job.i, () => tap.destroy(new Error('dropped')));
     pipeline([...streams, decoder, sink], (err: (Error & { code?: unknown; overflow?: boolean }) | null) => {
       fed.delete(job.i);
+      limits.delete(job.i);
       if (!stops.delete(job.i)) return; // dropped: nobody is waiting
       if (err) {
         port.postMessage({
@@ -229,7 +254,7 @@ function decodeFrames(): void {
     });
   };
 
-  port.on('message', (m: { op: string; i: number; job?: Job; buf?: ArrayBuffer }) => {
+  port.on('message', (m: { op: string; i: number; job?: Job; buf?: ArrayBuffer; upTo?: number }) => {
     if (m.op === 'frame') start(m.job as Job);
     else if (m.op === 'data') {
       const tap = fed.get(m.i);
@@ -237,7 +262,14 @@ function decodeFrames(): void {
       if (tap.write(Buffer.from(m.buf as ArrayBuffer))) port.postMessage({ op: 'taken', i: m.i });
       else tap.once('drain', () => port.postMessage({ op: 'taken', i: m.i }));
     } else if (m.op === 'end') fed.get(m.i)?.end();
-    else if (m.op === 'drop') {
+    else if (m.op === 'allow') {
+      const limit = limits.get(m.i);
+      if (!limit) return;
+      limit.upTo = m.upTo as number;
+      const parked = limit.parked;
+      limit.parked = undefined;
+      parked?.();
+    } else if (m.op === 'drop') {
       const stop = stops.get(m.i);
       stops.delete(m.i);
       stop?.();

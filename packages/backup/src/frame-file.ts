@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events';
 import { open } from 'node:fs/promises';
 import type { ManifestFrame } from './frames.js';
 
+/** The least an allowance moves by before it is announced (readers ask for 1 MiB at a time). */
+const ALLOW_STEP = 4 * 1024 * 1024;
+
 /**
  * The decompressed archive on file while its frames arrive, several at once and in any order: each
  * frame is written front to back at its own place. Readers follow it like a GrowingFile
@@ -16,6 +19,11 @@ export class FrameFile extends EventEmitter {
   private waiters: Array<{ from: number; at: number; resolve: (end: number) => void; reject: (e: Error) => void }> = [];
   private complete = false;
   private failure: Error | undefined;
+  /** Bytes decoding may run ahead of the readers in each frame; undefined: no limit (see pace). */
+  private lead: number | undefined;
+  /** Per frame, the furthest position a reader has asked for, and the limit last announced. */
+  private readonly wanted: number[];
+  private readonly allowed: number[];
 
   constructor(
     readonly path: string,
@@ -25,6 +33,8 @@ export class FrameFile extends EventEmitter {
     super();
     this.done = frames.map(() => 0);
     this.announced = frames.map(() => 0);
+    this.wanted = frames.map((f) => f.rawOffset);
+    this.allowed = frames.map(() => Infinity);
     const sorted = [...blocks].sort((a, b) => a[1] - b[1]);
     this.blocksOf = frames.map((f) =>
       sorted.filter(([, at]) => at >= f.rawOffset && at < f.rawOffset + f.rawSize).map(([id, at]) => [id, at]),
@@ -78,6 +88,7 @@ export class FrameFile extends EventEmitter {
    * Rejects when writing failed or was abandoned.
    */
   waitFor(at: number, from = 0): Promise<number> {
+    if (this.lead !== undefined) this.want(at);
     const end = this.contiguousFrom(from);
     if (end >= at || this.complete) return Promise.resolve(end);
     if (this.failure) return Promise.reject(this.failure);
@@ -88,6 +99,40 @@ export class FrameFile extends EventEmitter {
   finish(): void {
     this.complete = true;
     this.wake();
+  }
+
+  /**
+   * Holds the decoding of each frame to `lead` bytes past the furthest point readers have asked
+   * for in it ('allow' (frame, position) says when that moves); undefined lifts the limit. A
+   * restore that loads tables as they arrive decodes only what the loads are about to read:
+   * decoding further ahead only takes CPU from the database (on a shared machine the scheduler
+   * splits it between the two, whatever either needs). The header and TOC frame is never held.
+   */
+  pace(lead: number | undefined): void {
+    this.lead = lead;
+    for (let i = 0; i < this.frames.length; i++) this.announceAllowance(i, true);
+  }
+
+  /** Where frame `i` may be decoded up to now (a position in the archive). */
+  allowance(i: number): number {
+    if (this.lead === undefined || i === 0) return Infinity;
+    return (this.wanted[i] as number) + this.lead;
+  }
+
+  private want(at: number): void {
+    // the frame holding byte at - 1: readers move forward through one block, inside one frame
+    let k = this.frames.length - 1;
+    while (k > 0 && (this.frames[k] as ManifestFrame).rawOffset >= at) k--;
+    if (at <= (this.wanted[k] as number)) return;
+    this.wanted[k] = at;
+    this.announceAllowance(k, false);
+  }
+
+  private announceAllowance(i: number, always: boolean): void {
+    const a = this.allowance(i);
+    if (a === this.allowed[i] || (!always && a < (this.allowed[i] as number) + ALLOW_STEP)) return;
+    this.allowed[i] = a;
+    this.emit('allow', i, a);
   }
 
   /** Writing stopped: waiting readers get `e`. */

@@ -206,7 +206,16 @@ async function restoreOverlapped(
   const stopFetch = new AbortController();
   const fetchSignal = o.signal ? AbortSignal.any([o.signal, stopFetch.signal]) : stopFetch.signal;
   let fetchMs = 0;
-  const download: ArchiveDownload = startDownload(o.store, dump, o.manifest.compression.algorithm, path, fetchSignal);
+  // Paced frames are held until their tables load (FrameFile.pace): one reader per load, and one
+  // that takes them in order, keep every load fed.
+  const download: ArchiveDownload = startDownload(
+    o.store,
+    dump,
+    o.manifest.compression.algorithm,
+    path,
+    fetchSignal,
+    o.jobs + 1,
+  );
   const fetched = download.fetched.then(() => void (fetchMs = Date.now() - t0));
   const p0 = Date.now();
   const restoring = restoreWhileFetching({

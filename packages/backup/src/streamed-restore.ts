@@ -8,6 +8,7 @@ import { connect, type PgClient } from '@ralph-deploy/postgres';
 import type { ArchiveToc, TocEntry } from './archive-offsets.js';
 import type { ArchiveDownload } from './download.js';
 import { describePgRestore, runPgRestore, type PgRestoreRun } from './pg-restore.js';
+import { FRAME_BYTES } from './frames.js';
 import { ownTable, planRestore, type RestorePlan } from './restore-plan.js';
 import { tableData, WindowPool } from './table-data.js';
 
@@ -76,6 +77,12 @@ async function listFile(dir: string, name: string, entries: TocEntry[]): Promise
   return path;
 }
 
+/**
+ * How far decoding runs ahead of each table load: the frame size, so every data block of a frame
+ * is on file (and its table can start) before any load reads that frame (frames.ts).
+ */
+const PACE_LEAD = FRAME_BYTES;
+
 /** Runs the data loads and the per-table post-data work on `jobs` slots, then the rest. */
 class Scheduler {
   private readonly pending: TocEntry[];
@@ -83,6 +90,8 @@ class Scheduler {
   private readonly idle: PgClient[] = [];
   private readonly clients: PgClient[] = [];
   private busy = 0;
+  /** Table loads running. */
+  private loading = 0;
   private fetched = false;
   private finishing = false;
   private lists = 0;
@@ -104,6 +113,8 @@ class Scheduler {
   }
 
   async run(): Promise<void> {
+    // The archive is decoded just ahead of the loads that read it (FrameFile.pace).
+    this.o.download.pace(PACE_LEAD);
     const onBlock = () => this.pump();
     const signal = this.base.signal as AbortSignal;
     const onAbort = () => this.fail(signal.reason);
@@ -146,9 +157,11 @@ class Scheduler {
       if (i < 0) break;
       const [entry] = this.pending.splice(i, 1) as [TocEntry];
       this.busy++;
+      this.loading++;
       this.track(this.load(entry, blocks.get(entry.dumpId) as number)).then(
         () => {
           this.busy--;
+          this.loading--;
           this.readyAfter.push(...(this.plan.after.get(entry.dumpId) ?? []));
           this.pump();
         },
@@ -167,6 +180,8 @@ class Scheduler {
         (e: unknown) => this.fail(e),
       );
     }
+    // Nothing loading and nothing that can start: what is left of the archive is for pg_restore.
+    if (this.loading === 0 && !this.pending.some((e) => blocks.has(e.dumpId))) this.o.download.pace(undefined);
     if (this.fetched && this.busy === 0 && this.readyAfter.length === 0) {
       // Tables whose block never showed up (the indexer gave up) go to pg_restore with the rest.
       const leftover = this.pending.flatMap((e) => [e, ...(this.plan.after.get(e.dumpId) ?? [])]);

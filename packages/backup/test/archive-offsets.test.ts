@@ -12,7 +12,7 @@ import type { Compression } from '../src/compression.js';
 import { FrameFile } from '../src/frame-file.js';
 import { FrameDecodeError, FrameDecoder, type FrameResult } from '../src/frame-decoder.js';
 import { FramedCompressor, framesProblem, type ManifestFrame } from '../src/frames.js';
-import { startPostgres, type PostgresService } from '../../../test/harness/services.js';
+import { startPostgres, waitFor, type PostgresService } from '../../../test/harness/services.js';
 import { PG_BIN, dumpToPipe, pgArgs } from './pg-dump.js';
 
 let pg: PostgresService;
@@ -268,7 +268,7 @@ describe('FrameDecoder', () => {
       const results = await Promise.all(
         frames.map((f, i) => {
           const s = source(f);
-          const job = { i, rawOffset: f.rawOffset, rawSize: f.rawSize };
+          const job = { i, rawOffset: f.rawOffset, rawSize: f.rawSize, upTo: Infinity };
           const onWritten = (n: number) => (written[i] = (written[i] as number) + n);
           return 'path' in s
             ? decoder.decode({ ...job, source: { path: s.path, start: f.offset, end: f.offset + f.size } }, onWritten)
@@ -298,6 +298,44 @@ describe('FrameDecoder', () => {
     60_000,
   );
 
+  it('holds a frame at its allowance until allowed further', async () => {
+    const raw = Buffer.alloc(12 * 1024 * 1024);
+    for (let i = 0; i < raw.length; i += 4) raw.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const { framed, stored: bytes } = await frame(raw, 'zstd', 64 * 1024 * 1024);
+    const [f] = framed.frames as [ManifestFrame];
+    const path = join(dir, 'paced.zst');
+    await writeFile(path, bytes);
+    const into = join(dir, 'paced');
+    await writeFile(into, '');
+    const decoder = new FrameDecoder('zstd', into);
+    const limit = 2 * 1024 * 1024;
+    let written = 0;
+    let beforeAllow = -1;
+    const reached = new Promise<void>((resolve) => {
+      const job = { i: 0, rawOffset: 0, rawSize: f.rawSize, upTo: limit, source: { path, start: 0, end: f.size } };
+      void decoder
+        .decode(job, (n) => {
+          written += n;
+          if (written >= limit) resolve();
+        })
+        .then((r) => expect(r.rawBytes).toBe(raw.length));
+    });
+    try {
+      await reached;
+      // time enough for a decoder that ignored its allowance to run on to the end
+      await new Promise((r) => setTimeout(r, 200));
+      beforeAllow = written;
+      decoder.allow(0, Infinity);
+      await waitFor(async () => written === raw.length, 30_000, 'the rest of the frame');
+    } finally {
+      await decoder.close();
+    }
+    // at most one decompressed chunk (1 MiB) past the allowance
+    expect(beforeAllow).toBeGreaterThanOrEqual(limit);
+    expect(beforeAllow).toBeLessThanOrEqual(limit + 1024 * 1024);
+    expect((await readFile(into)).equals(raw)).toBe(true);
+  }, 60_000);
+
   it("fails a frame that does not decompress with zlib's code, and one that grows past its size", async () => {
     const { frames, bytes, path } = await stored('zstd');
     const big = frames.reduce((a, b) => (b.size > a.size ? b : a));
@@ -311,13 +349,13 @@ describe('FrameDecoder', () => {
     try {
       const source = { path: bad, start: big.offset, end: big.offset + big.size };
       const failed = await decoder
-        .decode({ i: 0, rawOffset: 0, rawSize: big.rawSize, source }, () => undefined)
+        .decode({ i: 0, rawOffset: 0, rawSize: big.rawSize, upTo: Infinity, source }, () => undefined)
         .catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(FrameDecodeError);
       expect((failed as FrameDecodeError).code).toMatch(/^ZSTD_error_/);
       const whole = { path, start: big.offset, end: big.offset + big.size };
       const grown = await decoder
-        .decode({ i: 1, rawOffset: 0, rawSize: big.rawSize - 1, source: whole }, () => undefined)
+        .decode({ i: 1, rawOffset: 0, rawSize: big.rawSize - 1, upTo: Infinity, source: whole }, () => undefined)
         .catch((e: unknown) => e);
       expect((grown as FrameDecodeError).overflow).toBe(true);
     } finally {
@@ -374,6 +412,44 @@ describe('FrameFile', () => {
         [8, 12],
       ]),
     );
+  });
+
+  it('when paced, lets each frame be decoded a lead past what its readers asked for', () => {
+    const MiB = 1024 * 1024;
+    const big = [
+      { offset: 0, size: 1, rawOffset: 0, rawSize: 10 * MiB, sha256: '' },
+      { offset: 1, size: 1, rawOffset: 10 * MiB, rawSize: 100 * MiB, sha256: '' },
+      { offset: 2, size: 1, rawOffset: 110 * MiB, rawSize: 100 * MiB, sha256: '' },
+    ];
+    const file = new FrameFile(join(dir, 'paced'), big, []);
+    const allowed: Array<[number, number]> = [];
+    file.on('allow', (i: number, upTo: number) => allowed.push([i, upTo]));
+    expect(file.allowance(1)).toBe(Infinity);
+    file.pace(16 * MiB);
+    // the header and TOC frame is never held; the others start a lead into themselves
+    expect(file.allowance(0)).toBe(Infinity);
+    expect(file.allowance(1)).toBe(26 * MiB);
+    expect(file.allowance(2)).toBe(126 * MiB);
+    expect(allowed).toEqual([
+      [1, 26 * MiB],
+      [2, 126 * MiB],
+    ]);
+    allowed.length = 0;
+    // a reader 40 MiB into frame 1 moves its allowance, not frame 2's
+    void file.waitFor(50 * MiB, 49 * MiB).catch(() => undefined);
+    expect(file.allowance(1)).toBe(66 * MiB);
+    expect(file.allowance(2)).toBe(126 * MiB);
+    expect(allowed).toEqual([[1, 66 * MiB]]);
+    // small steps are not announced one by one
+    void file.waitFor(50 * MiB + 1000, 50 * MiB).catch(() => undefined);
+    expect(allowed).toHaveLength(1);
+    file.pace(undefined);
+    expect(file.allowance(2)).toBe(Infinity);
+    expect(allowed.slice(1)).toEqual([
+      [1, Infinity],
+      [2, Infinity],
+    ]);
+    file.fail(new Error('done'));
   });
 
   it('refuses more bytes than a frame holds, and rejects waiting readers when it fails', async () => {
