@@ -310,7 +310,7 @@ describe('FrameDecoder', () => {
     const decoder = new FrameDecoder('zstd', into);
     const limit = 2 * 1024 * 1024;
     let written = 0;
-    let beforeAllow = -1;
+    let beforeAllow: number;
     const reached = new Promise<void>((resolve) => {
       const job = { i: 0, rawOffset: 0, rawSize: f.rawSize, upTo: limit, source: { path, start: 0, end: f.size } };
       void decoder
