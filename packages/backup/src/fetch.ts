@@ -113,9 +113,9 @@ export async function fetchToFile(
 }
 
 /**
- * Fetches a framed object (frames.ts) into `file`, two frames at a time: one reader takes them in
- * order (the header and TOC come first, then the tables as pg_dump wrote them), the other takes
- * the biggest left, so the longest table load can start at once. The frames are decompressed on a
+ * Fetches a framed object (frames.ts) into `file`, `readers` frames at a time: one reader takes
+ * them in order (the header and TOC come first, then the tables as pg_dump wrote them), the others
+ * take the biggest left, so the longest table load can start at once. The frames are decompressed on a
  * thread of their own (frame-decoder.ts). Each frame's sha256 and sizes are checked against the
  * manifest; the manifest's frames cover the object exactly (parseManifest). On any failure the
  * other reader stops and readers of the file are told.

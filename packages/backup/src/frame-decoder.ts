@@ -128,8 +128,13 @@ export class FrameDecoder {
   private onMessage(m: FromWorker): void {
     const p = this.pending.get(m.i);
     if (!p) return;
-    if (m.op === 'written') p.onWritten(m.bytes);
-    else if (m.op === 'taken') p.taken.shift()?.();
+    if (m.op === 'written') {
+      try {
+        p.onWritten(m.bytes);
+      } catch (e: unknown) {
+        this.settle(m.i, e instanceof Error ? e : new Error(String(e)));
+      }
+    } else if (m.op === 'taken') p.taken.shift()?.();
     else if (m.op === 'done') {
       this.pending.delete(m.i);
       p.resolve({ sha256: m.sha256, storedBytes: m.storedBytes, rawBytes: m.rawBytes });
