@@ -13,7 +13,7 @@ const LEVELS: Record<Compression, { min: number; max: number; default: number }>
 /** Bigger buffers than zlib's 16 KiB default: fewer chunks through the JS hash and storage streams. */
 const CHUNK = 256 * 1024;
 /** Decompression output is ~4x the input: bigger chunks again (measured: a third faster than 256 KiB). */
-const OUT_CHUNK = 1024 * 1024;
+export const OUT_CHUNK = 1024 * 1024;
 /** Buffered bytes per side: lets reading, compressing and writing overlap instead of taking turns. */
 const BUFFER = 4 * 1024 * 1024;
 /** zlib streams take stream options too, though @types/node does not say so. */
@@ -62,4 +62,9 @@ export function decompressor(c: Compression): Transform {
     case 'none':
       return new PassThrough();
   }
+}
+
+/** Whether `code` is zlib's (or zstd's) own: the stored bytes do not decompress. */
+export function isDecompressionError(code: unknown): boolean {
+  return typeof code === 'string' && /^(ZSTD_error_|Z_)/.test(code);
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError, errorMessage } from '@ralph-deploy/common';
-import { decompressor, type Compression } from './compression.js';
+import { decompressor, isDecompressionError, type Compression } from './compression.js';
 import { Digest } from './digest.js';
 import type { ManifestObject } from './manifest.js';
 import type { FrameFile } from './frame-file.js';
@@ -48,8 +48,7 @@ export async function fetchVerified(
     }
     // The stored bytes are the ones backed up, yet they do not decompress: zstd's frame checksum or
     // gzip's CRC-32 caught content that was damaged before it was compressed and checksummed.
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ZSTD_error_|Z_)/.test(code)) {
+    if (isDecompressionError((e as { code?: unknown }).code)) {
       throw new ActionError(`${object.key} does not decompress to what was backed up: ${errorMessage(e)}`, {
         cause: e,
       });
@@ -141,15 +140,13 @@ export async function fetchFrames(
   const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   await file.create();
   const decoder = new FrameDecoder(compression, file.path);
-  // Frames read off the local disk follow FrameFile.pace. Not one fed from a download: a response
+  // Frames read off the local disk follow FrameFile.pace. Not ones fed from a download: a response
   // held for minutes would be cut off by the other end.
-  const paced = new Set<number>();
-  const onAllow = (i: number, upTo: number) => {
-    if (paced.has(i)) decoder.allow(i, upTo);
-  };
-  file.on('allow', onAllow);
+  const local = store.localPath?.(object.key);
+  const onAllow = (i: number, upTo: number) => decoder.allow(i, upTo);
+  if (local) file.on('allow', onAllow);
   const worker = async (take: () => number | undefined) => {
-    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, decoder, file, i, stopped, paced);
+    for (let i = take(); i !== undefined; i = take()) await fetchFrame(store, object, decoder, file, i, stopped, local);
   };
   let first: unknown;
   const takers = [inOrder, ...Array.from({ length: Math.max(1, readers - 1) }, () => biggest)];
@@ -178,13 +175,12 @@ async function fetchFrame(
   file: FrameFile,
   i: number,
   signal: AbortSignal,
-  paced: Set<number>,
+  /** The object on the local disk, for the decoder to read itself; else it is downloaded. */
+  local: string | undefined,
 ): Promise<void> {
   const frame = (object.frames as ManifestFrame[])[i] as ManifestFrame;
   const range = { start: frame.offset, end: frame.offset + frame.size };
   const which = `${object.key} (frame ${i + 1} of ${(object.frames as ManifestFrame[]).length}, bytes ${range.start}-${range.end - 1})`;
-  const local = store.localPath?.(object.key);
-  if (local) paced.add(i);
   const job = {
     i,
     rawOffset: frame.rawOffset,
@@ -208,7 +204,7 @@ async function fetchFrame(
         { cause: e },
       );
     }
-    if (e instanceof FrameDecodeError && e.code !== undefined && /^(ZSTD_error_|Z_)/.test(e.code))
+    if (e instanceof FrameDecodeError && isDecompressionError(e.code))
       throw new ActionError(`${which} does not decompress to what was backed up: ${e.message}`, { cause: e });
     throw e;
   }

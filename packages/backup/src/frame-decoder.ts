@@ -1,7 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
-import type { Compression } from './compression.js';
+import { OUT_CHUNK, type Compression } from './compression.js';
 
 /** One frame to decode into the scratch file (frames.ts). */
 export interface FrameJob {
@@ -45,9 +45,6 @@ interface Pending {
   /** Callbacks of chunks sent and not yet taken by the worker. */
   taken: Array<() => void>;
 }
-
-/** Decompressed bytes per write into the scratch file. */
-const OUT_CHUNK = 1024 * 1024;
 
 /**
  * Decompresses frames into the scratch file on a thread of its own: sha256 of the stored bytes,
