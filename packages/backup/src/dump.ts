@@ -55,8 +55,9 @@ export async function dumpInto(pgDump: string, databaseUrl: string, sink: Writab
   const fail = (e: Error) => {
     if (finished) return;
     finished = true;
-    output.destroy();
+    // stopped on purpose first: closing our end first would have it die of a broken pipe instead
     kill();
+    output.destroy();
     sink.destroy(e);
   };
   output.once('error', fail);
